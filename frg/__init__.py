@@ -1,0 +1,31 @@
+"""frg: functional renormalization group flows in JAX, and their deep-learning twins.
+
+Public API (re-exported from private modules, diffrax-style):
+
+- regulators: :class:`AbstractRegulator`, :class:`Litim`, :class:`Exponential`,
+  :class:`PowerLaw`, :class:`Mass`, :class:`CustomShape`, :func:`make_regulator`
+- threshold functions: :class:`ThresholdRule`, :func:`threshold_rule`,
+  :func:`threshold`, :func:`litim_threshold`, :func:`v_d`
+- float64 policy: :func:`x64`, :func:`x64_enabled` (see ``frg/_x64.py``)
+"""
+
+__version__ = "0.1.0"
+
+from ._x64 import x64 as x64, x64_enabled as x64_enabled
+from .regulators import (
+    REGULATORS as REGULATORS,
+    AbstractRegulator as AbstractRegulator,
+    CustomShape as CustomShape,
+    Exponential as Exponential,
+    Litim as Litim,
+    Mass as Mass,
+    PowerLaw as PowerLaw,
+    make_regulator as make_regulator,
+)
+from .threshold import (
+    ThresholdRule as ThresholdRule,
+    litim_threshold as litim_threshold,
+    threshold as threshold,
+    threshold_rule as threshold_rule,
+    v_d as v_d,
+)

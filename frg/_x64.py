@@ -1,0 +1,35 @@
+"""float64 policy.
+
+frg computes every physics result in float64, but never flips JAX's global
+configuration under a user who imported it for something else. Public entry
+points are wrapped with :func:`x64`, which runs them inside the scoped
+``jax.enable_x64(True)`` context: arrays created and functions traced inside are
+float64, and the global flag is restored on exit. The ``frg`` command-line tool
+owns its process and turns x64 on globally at start-up.
+
+Users who compose frg functions with their own ``jit``/``vmap``/``grad`` should
+enable x64 globally (``jax.config.update("jax_enable_x64", True)``) so that their
+own traced inputs are float64 too; :func:`x64_enabled` tells whether it is.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+
+
+def x64_enabled() -> bool:
+    """Whether JAX's global float64 flag is on."""
+    return bool(jax.config.jax_enable_x64)
+
+
+def x64(fn):
+    """Decorator: run ``fn`` inside ``jax.enable_x64(True)`` (scoped, thread-local)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with jax.enable_x64(True):
+            return fn(*args, **kwargs)
+
+    return wrapper
