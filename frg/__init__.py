@@ -29,3 +29,10 @@ from .threshold import (
     threshold_rule as threshold_rule,
     v_d as v_d,
 )
+from .sweep import (
+    CheckpointError as CheckpointError,
+    SweepResult as SweepResult,
+    param_grid as param_grid,
+    parse_param_spec as parse_param_spec,
+    sweep as sweep,
+)

@@ -1,0 +1,287 @@
+"""Parameter sweeps: vmap over a grid, chunked, sharded over devices, resumable.
+
+A sweep maps a pure function ``fn(params) -> outputs`` (``params`` a dict of scalar
+parameters, ``outputs`` a dict of arrays) over a list of parameter points. Points
+are processed in chunks; each chunk is one compiled call of
+``jit(vmap(fn))`` whose batch axis is sharded over all devices of a 1-D
+``jax.sharding.Mesh`` (``NamedSharding(mesh, P("batch"))``). With ``out=DIR`` every
+finished chunk is written atomically to ``DIR/chunk-XXXXX.npz`` next to a manifest
+``DIR/sweep.json`` that records the frg version, the parameter names and values,
+the chunk size and a fingerprint of the task, so a sweep survives Ctrl-C or a kill
+with valid files, and ``resume=True`` computes only the missing chunks. A manifest
+or chunk that does not belong to the requested sweep is refused with a clear error.
+
+Multi-host: call ``jax.distributed.initialize()`` on every host first; ``devices``
+then defaults to ``jax.devices()`` (all hosts' devices) and each chunk is sharded
+over the global mesh (see docs/sweeps.md).
+
+Example:
+    >>> params = frg.param_grid(kappa=np.linspace(0.01, 0.08, 64))
+    >>> res = frg.sweep(lambda p: {"y": p["kappa"] ** 2}, params, chunk_size=16)
+    >>> res.outputs["y"].shape
+    (64,)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from . import _validate
+
+__all__ = ["SweepResult", "param_grid", "parse_param_spec", "sweep", "CheckpointError"]
+
+FORMAT = "frg-sweep/1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint directory or file that is corrupted or belongs to another sweep."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Outcome of :func:`sweep`.
+
+    Attributes:
+        params: parameter name → values, one entry per point, in input order.
+        outputs: output name → array with the point axis first.
+        completed: boolean mask, point finished (computed now or loaded).
+        failed: boolean mask, ``outputs[status_key] != 0`` (recorded, not dropped).
+        computed_chunks: chunk indices computed in this call (others were loaded).
+    """
+
+    params: dict[str, np.ndarray]
+    outputs: dict[str, np.ndarray]
+    completed: np.ndarray
+    failed: np.ndarray
+    computed_chunks: list[int] = field(default_factory=list)
+
+    def records(self) -> list[dict]:
+        """One dict per point: its parameters and outputs (point order)."""
+        n = len(self.completed)
+        out = []
+        for i in range(n):
+            rec = {k: v[i].item() for k, v in self.params.items()}
+            for k, v in self.outputs.items():
+                vi = v[i]
+                rec[k] = vi.item() if np.ndim(vi) == 0 else vi.tolist()
+            out.append(rec)
+        return out
+
+
+def param_grid(**axes) -> dict[str, np.ndarray]:
+    """Cartesian product of 1-D parameter axes, flattened (last axis fastest).
+
+    Example: ``param_grid(N=[1, 2], d=[3.0, 3.5])`` gives 4 points.
+    """
+    if not axes:
+        raise ValueError("param_grid needs at least one parameter axis")
+    arrays = []
+    for name, vals in axes.items():
+        arr = _validate.finite(name, vals).reshape(-1)
+        if arr.size == 0:
+            raise ValueError(f"parameter {name} has no values")
+        arrays.append(arr)
+    mesh = np.meshgrid(*arrays, indexing="ij")
+    return {name: m.reshape(-1) for name, m in zip(axes, mesh, strict=True)}
+
+
+def parse_param_spec(spec: str) -> tuple[str, np.ndarray]:
+    """``"NAME=start:stop:count"`` (linear, inclusive) or ``"NAME=v1,v2,..."``."""
+    if "=" not in spec:
+        raise ValueError(f"--param must look like NAME=start:stop:count or NAME=v1,v2; got {spec!r}")
+    name, rng = spec.split("=", 1)
+    name = name.strip().replace("-", "_")
+    try:
+        if ":" in rng:
+            start, stop, count = rng.split(":")
+            n = _validate.integer(f"--param {name} count", float(count), 1)
+            vals = np.linspace(float(start), float(stop), n)
+        else:
+            vals = np.array([float(v) for v in rng.split(",")])
+    except ValueError as exc:
+        if "count" in str(exc):
+            raise
+        raise ValueError(
+            f"--param must look like NAME=start:stop:count or NAME=v1,v2; got {spec!r}"
+        ) from exc
+    return name, _validate.finite(f"--param {name}", vals)
+
+
+def _fingerprint(task: str, params: Mapping[str, np.ndarray], chunk_size: int) -> str:
+    h = hashlib.sha256()
+    h.update(task.encode())
+    h.update(str(chunk_size).encode())
+    for k in sorted(params):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(params[k], dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, write: Callable[[object], None], mode: str = "wb") -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _open_manifest(out: Path, manifest: dict, resume: bool) -> None:
+    path = out / "sweep.json"
+    if path.exists():
+        try:
+            old = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CheckpointError(f"{path} is not a valid frg sweep manifest: {exc}") from exc
+        if not isinstance(old, dict) or old.get("format") != FORMAT:
+            raise CheckpointError(f"{path} is not an frg sweep manifest (format {FORMAT})")
+        if old.get("fingerprint") != manifest["fingerprint"]:
+            raise CheckpointError(
+                f"{path} belongs to a different sweep (task, parameters or chunk size differ); "
+                "use another --out directory, or delete it to start over"
+            )
+        if not resume:
+            raise CheckpointError(
+                f"{out} already holds this sweep; pass resume=True (--resume) to finish it"
+            )
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, lambda f: f.write(json.dumps(manifest, indent=1)), mode="w")
+
+
+def _load_chunk(path: Path, fingerprint: str, index: int, size: int) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["__meta__"]))
+            data = {k: z[k] for k in z.files if k != "__meta__"}
+    except Exception as exc:  # noqa: BLE001 - any read failure means a corrupted file
+        raise CheckpointError(f"checkpoint {path} is corrupted or unreadable: {exc}") from exc
+    if meta.get("fingerprint") != fingerprint or meta.get("chunk") != index:
+        raise CheckpointError(f"checkpoint {path} belongs to a different sweep or chunk")
+    if any(v.shape[:1] != (size,) for v in data.values()):
+        raise CheckpointError(f"checkpoint {path} has the wrong number of points")
+    return data
+
+
+def sweep(
+    fn: Callable[[dict], dict],
+    params: Mapping[str, np.ndarray],
+    *,
+    chunk_size: int | None = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    task: str = "",
+    devices: list | None = None,
+    status_key: str = "status",
+    progress: bool | Callable[[int, int], None] = True,
+) -> SweepResult:
+    """Map ``fn`` over parameter points with ``jit(vmap)``, chunked, sharded and checkpointed.
+
+    Args:
+        fn: pure, vmappable ``fn(params: dict[str, scalar]) -> dict[str, array]``.
+        params: name → 1-D array of values, all the same length (see :func:`param_grid`).
+        chunk_size: points per compiled call (default: all points); rounded up to a
+            multiple of the device count. Memory scales with it.
+        out: directory for checkpoints (``None``: keep in memory only).
+        resume: continue a sweep found in ``out`` (else an existing one is refused).
+        task: a string identifying what ``fn`` computes (e.g. the fixed options); it
+            enters the fingerprint so a checkpoint of another task is refused.
+        devices: devices to shard over (default ``jax.devices()``).
+        status_key: output holding an integer status (0 = success) to mark failures.
+        progress: print progress to stderr, or a callback ``(done, total)``.
+
+    Returns:
+        :class:`SweepResult` with parameters, outputs, completed and failed masks.
+    """
+    if not params:
+        raise ValueError("params must name at least one parameter")
+    pnames = list(params)
+    pvals = {k: _validate.finite(k, params[k]).reshape(-1) for k in pnames}
+    n = len(pvals[pnames[0]])
+    if any(len(v) != n for v in pvals.values()):
+        raise ValueError("params: every parameter needs the same number of points")
+    devices = list(jax.devices()) if devices is None else list(devices)
+    ndev = len(devices)
+    cs = n if chunk_size is None else _validate.integer("chunk_size", chunk_size, 1)
+    cs = -(-min(cs, n) // ndev) * ndev
+    nchunks = -(-n // cs)
+    fp = _fingerprint(task, pvals, cs)
+
+    outdir = Path(out) if out is not None else None
+    if outdir is not None:
+        manifest = {
+            "format": FORMAT,
+            "frg_version": _version(),
+            "task": task,
+            "fingerprint": fp,
+            "chunk_size": cs,
+            "n_points": n,
+            "n_chunks": nchunks,
+            "params": {k: v.tolist() for k, v in pvals.items()},
+        }
+        _open_manifest(outdir, manifest, resume)
+
+    mesh = Mesh(np.array(devices), ("batch",))
+    sharding = NamedSharding(mesh, PartitionSpec("batch"))
+    batched = jax.jit(jax.vmap(fn), in_shardings=(sharding,), out_shardings=sharding)
+
+    chunks: list[dict[str, np.ndarray] | None] = [None] * nchunks
+    computed: list[int] = []
+    report = progress if callable(progress) else None
+    t0 = time.perf_counter()
+    for c in range(nchunks):
+        lo, hi = c * cs, min((c + 1) * cs, n)
+        path = outdir / f"chunk-{c:05d}.npz" if outdir is not None else None
+        if path is not None and path.exists():
+            chunks[c] = _load_chunk(path, fp, c, hi - lo)
+        else:
+            idx = np.minimum(np.arange(lo, lo + cs), n - 1)  # pad with the last point
+            batch = {k: jax.device_put(v[idx], sharding) for k, v in pvals.items()}
+            res = jax.tree_util.tree_map(lambda a: np.asarray(a)[: hi - lo], batched(batch))
+            chunks[c] = dict(res)
+            computed.append(c)
+            if path is not None:
+                meta = json.dumps({"fingerprint": fp, "chunk": c, "frg_version": _version()})
+
+                def _write(f, res=res, meta=meta):
+                    np.savez(f, __meta__=np.array(meta), **res)
+
+                _atomic_write(path, _write)
+        done = min((c + 1) * cs, n)
+        if report is not None:
+            report(done, n)
+        elif progress:
+            el = time.perf_counter() - t0
+            print(f"[frg sweep] {done}/{n} points ({el:.1f} s)", file=sys.stderr, flush=True)
+
+    keys = list(chunks[0]) if chunks else []
+    outputs = {k: np.concatenate([ch[k] for ch in chunks]) for k in keys}
+    completed = np.ones(n, dtype=bool)
+    if status_key in outputs:
+        failed = np.asarray(outputs[status_key]).reshape(n, -1).any(axis=1)
+    else:
+        failed = np.zeros(n, dtype=bool)
+    return SweepResult(pvals, outputs, completed, failed, computed)

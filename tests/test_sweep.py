@@ -1,0 +1,122 @@
+"""Sweeps: sharded == single device, resume after interruption, refusal of foreign files."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from frg.sweep import CheckpointError, param_grid, parse_param_spec, sweep
+
+
+def _fn(p):
+    # A small nonlinear map with a per-point status (fails where kappa > 0.07).
+    x = p["kappa"]
+    y = jnp.sin(30.0 * x) * p["lam"] + jnp.cumsum(jnp.ones(3) * x)[-1]
+    return {"y": y, "vec": jnp.stack([x, x**2]), "status": (x > 0.07).astype(jnp.int32)}
+
+
+def _ref(params):
+    x, lam = params["kappa"], params["lam"]
+    return np.sin(30.0 * x) * lam + 3 * x
+
+
+def test_param_grid_and_spec():
+    g = param_grid(a=[1.0, 2.0], b=[10.0, 20.0, 30.0])
+    np.testing.assert_array_equal(g["a"], [1, 1, 1, 2, 2, 2])
+    np.testing.assert_array_equal(g["b"], [10, 20, 30, 10, 20, 30])
+    name, vals = parse_param_spec("kappa=0.01:0.08:8")
+    assert name == "kappa" and vals.shape == (8,) and vals[0] == 0.01 and vals[-1] == 0.08
+    assert parse_param_spec("k-ir=1e-3,1e-2")[0] == "k_ir"
+    with pytest.raises(ValueError, match="NAME=start:stop:count"):
+        parse_param_spec("kappa")
+    with pytest.raises(ValueError, match="count"):
+        parse_param_spec("kappa=0:1:0")
+
+
+def test_sweep_matches_loop_and_records_failures():
+    params = param_grid(kappa=np.linspace(0.01, 0.08, 13), lam=[1.0, 2.0])
+    res = sweep(_fn, params, chunk_size=5, progress=False)
+    np.testing.assert_allclose(res.outputs["y"], _ref(params), rtol=1e-14)
+    assert res.outputs["vec"].shape == (26, 2)
+    np.testing.assert_array_equal(res.failed, params["kappa"] > 0.07)
+    assert res.completed.all() and res.computed_chunks == list(range(6))
+    rec = res.records()
+    assert len(rec) == 26 and rec[3]["kappa"] == params["kappa"][3]
+
+
+def test_resume_after_interruption_computes_nothing_twice(tmp_path):
+    params = param_grid(kappa=np.linspace(0.01, 0.08, 20), lam=[1.5])
+    full = sweep(_fn, params, chunk_size=4, progress=False)
+
+    class Interrupt(Exception):
+        pass
+
+    def stop_after_two(done, total):
+        if done >= 8:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        sweep(_fn, params, chunk_size=4, out=tmp_path, progress=stop_after_two, task="t")
+    written = sorted(p.name for p in tmp_path.glob("chunk-*.npz"))
+    assert written == ["chunk-00000.npz", "chunk-00001.npz"]
+    assert not list(tmp_path.glob(".*tmp"))  # atomic: no partial files left
+    with pytest.raises(CheckpointError, match="resume"):
+        sweep(_fn, params, chunk_size=4, out=tmp_path, progress=False, task="t")
+    res = sweep(_fn, params, chunk_size=4, out=tmp_path, resume=True, progress=False, task="t")
+    assert res.computed_chunks == [2, 3, 4]
+    for k in full.outputs:
+        np.testing.assert_array_equal(res.outputs[k], full.outputs[k])
+    again = sweep(_fn, params, chunk_size=4, out=tmp_path, resume=True, progress=False, task="t")
+    assert again.computed_chunks == []
+
+
+def test_foreign_or_corrupted_checkpoint_refused(tmp_path):
+    params = param_grid(kappa=np.linspace(0.01, 0.08, 8), lam=[1.0])
+    sweep(_fn, params, chunk_size=4, out=tmp_path, progress=False, task="a")
+    other = param_grid(kappa=np.linspace(0.02, 0.08, 8), lam=[1.0])
+    with pytest.raises(CheckpointError, match="different sweep"):
+        sweep(_fn, other, chunk_size=4, out=tmp_path, resume=True, progress=False, task="a")
+    with pytest.raises(CheckpointError, match="different sweep"):
+        sweep(_fn, params, chunk_size=4, out=tmp_path, resume=True, progress=False, task="b")
+    (tmp_path / "chunk-00001.npz").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="corrupted"):
+        sweep(_fn, params, chunk_size=4, out=tmp_path, resume=True, progress=False, task="a")
+    bad = tmp_path / "x"
+    bad.mkdir()
+    (bad / "sweep.json").write_text(json.dumps({"format": "something-else"}))
+    with pytest.raises(CheckpointError, match="not an frg sweep"):
+        sweep(_fn, params, out=bad, resume=True, progress=False)
+
+
+def test_sharded_over_four_host_devices_equals_single_device():
+    code = textwrap.dedent(
+        """
+        import os, json
+        os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        import numpy as np
+        import tests.test_sweep as t
+        from frg.sweep import sweep, param_grid
+        assert len(jax.devices()) == 4
+        p = param_grid(kappa=np.linspace(0.01, 0.08, 10), lam=[1.0, 2.0])
+        r = sweep(t._fn, p, chunk_size=6, progress=False)
+        print(json.dumps(r.outputs["y"].tolist()))
+        """
+    )
+    env = dict(os.environ)
+    env.pop("XLA_FLAGS", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    sharded = np.array(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert len(jax.devices()) >= 1
+    p = param_grid(kappa=np.linspace(0.01, 0.08, 10), lam=[1.0, 2.0])
+    single = sweep(_fn, p, chunk_size=6, progress=False, devices=jax.devices()[:1])
+    np.testing.assert_array_equal(sharded, single.outputs["y"])
