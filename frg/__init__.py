@@ -22,17 +22,17 @@ from .regulators import (
     PowerLaw as PowerLaw,
     make_regulator as make_regulator,
 )
-from .threshold import (
-    ThresholdRule as ThresholdRule,
-    litim_threshold as litim_threshold,
-    threshold as threshold,
-    threshold_rule as threshold_rule,
-    v_d as v_d,
-)
 from .sweep import (
     CheckpointError as CheckpointError,
     SweepResult as SweepResult,
     param_grid as param_grid,
     parse_param_spec as parse_param_spec,
     sweep as sweep,
+)
+from .threshold import (
+    ThresholdRule as ThresholdRule,
+    litim_threshold as litim_threshold,
+    threshold as threshold,
+    threshold_rule as threshold_rule,
+    v_d as v_d,
 )

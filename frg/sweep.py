@@ -100,7 +100,9 @@ def param_grid(**axes) -> dict[str, np.ndarray]:
 def parse_param_spec(spec: str) -> tuple[str, np.ndarray]:
     """``"NAME=start:stop:count"`` (linear, inclusive) or ``"NAME=v1,v2,..."``."""
     if "=" not in spec:
-        raise ValueError(f"--param must look like NAME=start:stop:count or NAME=v1,v2; got {spec!r}")
+        raise ValueError(
+            f"--param must look like NAME=start:stop:count or NAME=v1,v2; got {spec!r}"
+        )
     name, rng = spec.split("=", 1)
     name = name.strip().replace("-", "_")
     try:
@@ -260,7 +262,8 @@ def sweep(
         else:
             idx = np.minimum(np.arange(lo, lo + cs), n - 1)  # pad with the last point
             batch = {k: jax.device_put(v[idx], sharding) for k, v in pvals.items()}
-            res = jax.tree_util.tree_map(lambda a: np.asarray(a)[: hi - lo], batched(batch))
+            size = hi - lo
+            res = {k: np.asarray(a)[:size] for k, a in batched(batch).items()}
             chunks[c] = dict(res)
             computed.append(c)
             if path is not None:
