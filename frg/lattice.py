@@ -296,7 +296,6 @@ def lattice_lpa(
             f"momenta must be for d = {d}, lattice = {size}; got {momenta.d}, {momenta.size}"
         )
     U0 = jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(grid.phi)
-    t1 = float(np.log(k_ir / Lambda))
     ts = _interval_ends(regulator, momenta, Lambda, k_ir)
     U, status, nsteps = _lpa_solve(regulator, momenta, grid, U0, Lambda, ts, rtol, atol, max_steps)
     return LatticeLPASolution(
