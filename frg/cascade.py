@@ -115,7 +115,8 @@ class CDBNResult(eqx.Module):
         unstable_layer: first layer with growth_log10 > 8 (−1: none; explicit only).
         unstable_phi: φ̄ of the largest amplification in that layer.
         newton_ok: (L,) bool (self-consistent only; True for explicit).
-        status: 0 success, 1 non-normalisable layer, 2 explicit unstable, 3 Newton failed.
+        status: 0 success, 1 non-normalisable layer, 2 explicit unstable, 3 Newton failed
+            (first applicable in that order).
     """
 
     phi: jax.Array
@@ -208,7 +209,7 @@ def _cdbn_scan(regulator, momenta, grid, U0, ks, n_layers, explicit: bool, rtol,
         nonnorm = jnp.any(margin <= 0)
         nn_phi = jnp.where(nonnorm, grid.phi[jnp.argmin(margin)], 0.0)
         if explicit:
-            amp = jnp.abs(1.0 - 4.0 * D / h**2)
+            amp = jnp.where(margin > 0, jnp.abs(1.0 - 4.0 * D / h**2), 1.0)
             glog = glog + jnp.log10(jnp.maximum(jnp.max(amp), 1.0))
             new_bad = (glog > _GROWTH_LOG10) & (unstable_layer < 0)
             unstable_layer = jnp.where(new_bad, idx, unstable_layer)
@@ -222,7 +223,7 @@ def _cdbn_scan(regulator, momenta, grid, U0, ks, n_layers, explicit: bool, rtol,
     pairs = jnp.stack([ks[:-1], ks[1:]], axis=1)
     init = (U0, jnp.asarray(0.0), jnp.asarray(-1), jnp.asarray(0.0), jnp.asarray(0))
     (U, _, ul, uphi, _), (nonnorm, nn_phi, glog, ok) = jax.lax.scan(layer, init, pairs)
-    status = jnp.where(jnp.any(~ok), 3, jnp.where(ul >= 0, 2, jnp.where(jnp.any(nonnorm), 1, 0)))
+    status = jnp.where(jnp.any(nonnorm), 1, jnp.where(ul >= 0, 2, jnp.where(jnp.any(~ok), 3, 0)))
     return U, nonnorm, nn_phi, glog, ul, uphi, ok, status
 
 
