@@ -323,47 +323,50 @@ def train_layer(
     if samples.shape[1:] != precision.shape:
         raise ValueError(f"samples must have shape (M, *{precision.shape}); got {samples.shape}")
     steps = val.integer("steps", steps, 1)
-    model = ConvRBM(tuple(precision.shape))
+    shape = tuple(precision.shape)
+    model = ConvRBM(shape)
     kinit, key = jax.random.split(key)
-    variables = model.init(kinit, jnp.zeros(precision.shape))
-    params = {"precision": precision, "kernel": variables["params"]["kernel"]}
-    opt = optax.adam(learning_rate)
-    ax = _axes(model.shape)
-    N = precision.size
-
-    def with_kernel(w):
-        return {"params": {"precision": precision, "kernel": w}}
-
+    w0 = model.init(kinit, jnp.zeros(shape))["params"]["kernel"]
+    lr = float(learning_rate)
     if method == "likelihood":
-        S = jnp.mean(jnp.abs(jnp.fft.fftn(samples, axes=ax)) ** 2, axis=0) / N
+        w, losses = _train_likelihood(shape, steps, lr, samples, precision, w0)
+    else:
+        batch_size = val.integer("batch_size", batch_size, 1, samples.shape[0])
+        cd_steps = val.integer("cd_steps", cd_steps, 1)
+        w, losses = _train_cd(shape, steps, lr, batch_size, cd_steps, samples, precision, w0, key)
+    return {"params": {"precision": precision, "kernel": w}}, losses
 
-        def loss(w):
-            P = precision - jnp.abs(jnp.fft.fftn(w, axes=ax)) ** 2
-            P = jnp.maximum(P, 1e-10)
-            return 0.5 * jnp.mean(P * S - jnp.log(P))
 
-        @jax.jit
-        def run(w):
-            state = opt.init(w)
+@functools.partial(jax.jit, static_argnums=(0, 1, 2))
+def _train_likelihood(shape, steps, lr, samples, precision, w):
+    ax = _axes(shape)
+    S = jnp.mean(jnp.abs(jnp.fft.fftn(samples, axes=ax)) ** 2, axis=0) / precision.size
+    opt = optax.adam(lr)
 
-            def step(carry, _):
-                w, state = carry
-                lval, g = jax.value_and_grad(loss)(w)
-                upd, state = opt.update(g, state)
-                return (optax.apply_updates(w, upd), state), lval
+    def loss(w):
+        P = precision - jnp.abs(jnp.fft.fftn(w, axes=ax)) ** 2
+        P = jnp.maximum(P, 1e-10)
+        return 0.5 * jnp.mean(P * S - jnp.log(P))
 
-            (w, _), losses = jax.lax.scan(step, (w, state), None, length=steps)
-            return w, losses
+    def step(carry, _):
+        w, state = carry
+        lval, g = jax.value_and_grad(loss)(w)
+        upd, state = opt.update(g, state)
+        return (optax.apply_updates(w, upd), state), lval
 
-        w, losses = run(params["kernel"])
-        return with_kernel(w), losses
+    (w, _), losses = jax.lax.scan(step, (w, opt.init(w)), None, length=steps)
+    return w, losses
 
-    batch_size = val.integer("batch_size", batch_size, 1, samples.shape[0])
+
+@functools.partial(jax.jit, static_argnums=(0, 1, 2, 3, 4))
+def _train_cd(shape, epochs, lr, batch_size, cd_steps, samples, precision, w, key):
+    model = ConvRBM(shape)
+    N = precision.size
     nb = samples.shape[0] // batch_size
-    cd_steps = val.integer("cd_steps", cd_steps, 1)
+    opt = optax.adam(lr)
 
     def cd_loss(w, v, kk):
-        var = with_kernel(w)
+        var = {"params": {"precision": precision, "kernel": w}}
         vm = v
         for i in range(cd_steps):
             vm = model.apply(var, vm, jax.random.fold_in(kk, i), method=ConvRBM.gibbs_step)
@@ -371,31 +374,24 @@ def train_layer(
         F = lambda x: model.apply(var, x, method=ConvRBM.free_energy)
         return (jnp.mean(F(v)) - jnp.mean(F(vm))) / N
 
-    @jax.jit
-    def run(w, key):
-        state = opt.init(w)
+    def epoch(carry, kk):
+        w, state = carry
+        kp, kk = jax.random.split(kk)
+        data = jax.random.permutation(kp, samples)[: nb * batch_size]
+        data = data.reshape(nb, batch_size, *shape)
 
-        def epoch(carry, kk):
+        def step(carry, inp):
             w, state = carry
-            kp, kk = jax.random.split(kk)
-            data = jax.random.permutation(kp, samples)[: nb * batch_size]
-            data = data.reshape(nb, batch_size, *model.shape)
+            v, kb = inp
+            lval, g = jax.value_and_grad(cd_loss)(w, v, kb)
+            upd, state = opt.update(g, state)
+            return (optax.apply_updates(w, upd), state), lval
 
-            def step(carry, inp):
-                w, state = carry
-                v, kb = inp
-                lval, g = jax.value_and_grad(cd_loss)(w, v, kb)
-                upd, state = opt.update(g, state)
-                return (optax.apply_updates(w, upd), state), lval
+        (w, state), ls = jax.lax.scan(step, (w, state), (data, jax.random.split(kk, nb)))
+        return (w, state), jnp.mean(ls)
 
-            (w, state), ls = jax.lax.scan(step, (w, state), (data, jax.random.split(kk, nb)))
-            return (w, state), jnp.mean(ls)
-
-        (w, _), losses = jax.lax.scan(epoch, (w, state), jax.random.split(key, steps))
-        return w, losses
-
-    w, losses = run(params["kernel"], key)
-    return with_kernel(w), losses
+    (w, _), losses = jax.lax.scan(epoch, (w, opt.init(w)), jax.random.split(key, epochs))
+    return w, losses
 
 
 def kernel_width(w) -> jax.Array:
