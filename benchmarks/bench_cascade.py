@@ -143,7 +143,8 @@ def main():
         print(
             f"{lt:16s} compile ~{cold - warm:6.2f} s  warm {warm:6.2f} s  "
             f"(LPA ref {t_ref:.2f} s)  "
-            f"NumPy stacks {t_np:6.2f} s  ratio NumPy/JAX(stacks) {t_np / max(warm - t_ref, 1e-9):5.2f}  "
+            f"NumPy stacks {t_np:6.2f} s  "
+            f"ratio NumPy/JAX(stacks) {t_np / max(warm - t_ref, 1e-9):5.2f}  "
             f"max|ΔU| vs NumPy {agree:.1e}  slope {d['slope']:.3f}"
         )
         print("   sup_error:", " ".join(f"{e:.3e}" for e in d["sup_error"]))
