@@ -115,8 +115,8 @@ class CDBNResult(eqx.Module):
         unstable_layer: first layer with growth_log10 > 8 (−1: none; explicit only).
         unstable_phi: φ̄ of the largest amplification in that layer.
         newton_ok: (L,) bool (self-consistent only; True for explicit).
-        status: 0 success, 1 non-normalisable layer, 2 explicit unstable, 3 Newton failed
-            (first applicable in that order).
+        status: 0 success, 1 non-normalisable layer, 2 explicit unstable (reported instead
+            of 1 when the instability starts no later), 3 Newton failed.
     """
 
     phi: jax.Array
@@ -223,7 +223,14 @@ def _cdbn_scan(regulator, momenta, grid, U0, ks, n_layers, explicit: bool, rtol,
     pairs = jnp.stack([ks[:-1], ks[1:]], axis=1)
     init = (U0, jnp.asarray(0.0), jnp.asarray(-1), jnp.asarray(0.0), jnp.asarray(0))
     (U, _, ul, uphi, _), (nonnorm, nn_phi, glog, ok) = jax.lax.scan(layer, init, pairs)
-    status = jnp.where(jnp.any(nonnorm), 1, jnp.where(ul >= 0, 2, jnp.where(jnp.any(~ok), 3, 0)))
+    # An explicit blow-up usually ends in garbage curvature that looks non-normalisable:
+    # report the instability when it comes first, the non-normalisable layer otherwise.
+    first_nn = jnp.where(jnp.any(nonnorm), jnp.argmax(nonnorm), nonnorm.shape[0])
+    status = jnp.where(
+        (ul >= 0) & (ul <= first_nn),
+        2,
+        jnp.where(jnp.any(nonnorm), 1, jnp.where(ul >= 0, 2, jnp.where(jnp.any(~ok), 3, 0))),
+    )
     return U, nonnorm, nn_phi, glog, ul, uphi, ok, status
 
 

@@ -114,7 +114,8 @@ def test_interacting_first_order(comparisons, lt):
 
 
 def test_explicit_instability_reported():
-    """241-point grid: explicit stack blows up at L = 32 (reported, finite); implicit fine."""
+    """241-point grid: explicit stack blows up at L = 32 (reported, finite), not at L = 4;
+    the self-consistent stack is stable."""
     grid = frg.background_grid(V_INT, 3.0, 241)
     kw = dict(Lambda=LAM, k_ir=KIR, layers=32, grid=grid, capacity=32)
     r = frg.cdbn_potential(V_INT, frg.Litim(), D, SIZE, layer_type="explicit", **kw)
@@ -122,6 +123,13 @@ def test_explicit_instability_reported():
     assert rep["status"] == "explicit stack unstable"
     assert 0 <= rep["unstable"]["layer"] < 32 and abs(rep["unstable"]["phi"]) <= 3.0
     assert np.all(np.isfinite(np.asarray(r.U)))
+    few = dict(kw, layers=4)  # very few layers: too few amplifying steps, clean
+    assert (
+        frg.cdbn_potential(V_INT, frg.Litim(), D, SIZE, layer_type="explicit", **few).report()[
+            "status"
+        ]
+        == "success"
+    )
     s = frg.cdbn_potential(V_INT, frg.Litim(), D, SIZE, layer_type="self-consistent", **kw)
     assert s.report()["status"] == "success"
     assert np.max(np.abs(np.diff(np.asarray(s.U), 4))) < 1e-4  # smooth
