@@ -220,12 +220,13 @@ def plot_cascade(cmp: CascadeComparison, path: str, regulator=None, d=None, size
     import matplotlib.pyplot as plt
 
     phi = np.asarray(cmp.phi)
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.3))
+    fig, ax = plt.subplots(1, 4, figsize=(19, 4.3))
     U0 = np.asarray(cmp.continuum.U)
-    ax[0].plot(phi, U0 - U0.min(), "k-", lw=2.5, label="lattice LPA (continuum cascade)")
+    win = np.abs(phi) <= cmp.phi_err + 1e-12
+    ax[0].plot(phi[win], U0[win] - U0[win].min(), "k-", lw=2.5, label="lattice LPA (reference)")
     for L, U in zip(cmp.layers, np.asarray(cmp.U_layers), strict=True):
-        ax[0].plot(phi, U - U.min(), "--", lw=1, label=f"L = {L}")
-    ax[0].set(xlabel="φ̄", ylabel="U_kIR(φ̄) − min", title=f"potentials ({cmp.layer_type})")
+        ax[0].plot(phi[win], U[win] - U0[win].min(), "--", lw=1, label=f"L = {L}")
+    ax[0].set(xlabel="φ̄", ylabel="U_kIR(φ̄) − min U_cont", title=f"potentials ({cmp.layer_type})")
     ax[0].legend(fontsize=7)
     L = np.asarray(cmp.layers, float)
     e = np.asarray(cmp.sup_error)
@@ -241,9 +242,15 @@ def plot_cascade(cmp: CascadeComparison, path: str, regulator=None, d=None, size
         r = np.arange(size // 2 + 1)
         for l in range(w.shape[0]):
             prof = w[l][(slice(None),) + (0,) * (d - 1)][: size // 2 + 1]
-            ax[2].plot(r, prof / np.abs(prof).max(), label=f"k={ks[l]:.3g}, σk={float(wk[l]):.2f}")
-        ax[2].set(xlabel="x (lattice units)", ylabel="w_l(x)/max", title="layer kernels")
+            ax[2].plot(r, prof / np.abs(prof).max(), label=f"k_{l} = {ks[l]:.3g}")
+        ax[2].set(xlabel="x (lattice units, along an axis)", ylabel="w_l(x)/max")
+        ax[2].set_title("layer kernels (receptive fields)")
         ax[2].legend(fontsize=6)
+        ax[3].semilogx(ks[:-1], np.asarray(widths), "o-", label="RMS width σ_l")
+        ax[3].semilogx(ks[:-1], np.asarray(wk), "s-", label="σ_l × k_l")
+        ax[3].set(xlabel="k_l", ylabel="lattice units", title="width × k_l across layers")
+        ax[3].invert_xaxis()
+        ax[3].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
