@@ -173,6 +173,7 @@ def rbm_layer(shape, k, kp, regulator: AbstractRegulator, curvature=0.0):
     k = float(val.in_range("k", k, 0.0, low_open=True))
     val.in_range("kp", kp, 0.0, k, low_open=True, high_open=True)
     check_lattice_regulator(regulator)
+    curvature = float(val.finite("curvature", curvature))
     return ConvRBM(shape), {"params": _layer_params(shape, k, kp, regulator, curvature)}
 
 
@@ -191,7 +192,13 @@ def rbm_stack(shape, ks, regulator: AbstractRegulator, curvature=0.0):
     ks = val.decreasing("ks", ks)
     val.in_range("ks", ks, 0.0, low_open=True)
     check_lattice_regulator(regulator)
-    c = jnp.broadcast_to(jnp.asarray(curvature, dtype=float), (ks.size - 1,))
+    c = val.finite("curvature", curvature)
+    if c.ndim > 1 or (c.ndim == 1 and c.size != ks.size - 1):
+        raise ValueError(
+            f"curvature must be a scalar or have one entry per layer ({ks.size - 1}); "
+            f"got shape {c.shape}"
+        )
+    c = jnp.broadcast_to(jnp.asarray(c), (ks.size - 1,))
     ks = jnp.asarray(ks)
     f = jax.vmap(lambda k, kp, cc: _layer_params(shape, k, kp, regulator, cc))
     return ConvRBM(shape), {"params": f(ks[:-1], ks[1:], c)}

@@ -182,6 +182,8 @@ def test_cli_json(capsys):
         ),
         (lambda: frg.spectrum_chi2(np.zeros((3, 4, 4)), np.ones((5, 5))), "samples"),
         (lambda: frg.rbm_layer((8, 8), 0.5, 1.0, frg.Litim()), "kp"),
+        (lambda: frg.rbm_stack((8, 8), [1.0, 0.5, 0.2], frg.Litim(), [0.1, 0.2, 0.3]), "curvature"),
+        (lambda: frg.train_layer(np.zeros((4, 8, 8)), np.ones((6, 6)), None), "samples"),
     ],
 )
 def test_bad_input(call, match):
