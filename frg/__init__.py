@@ -12,30 +12,6 @@ Public API (re-exported from private modules, diffrax-style):
 __version__ = "0.1.0"
 
 from ._x64 import x64 as x64, x64_enabled as x64_enabled
-from .regulators import (
-    REGULATORS as REGULATORS,
-    AbstractRegulator as AbstractRegulator,
-    CustomShape as CustomShape,
-    Exponential as Exponential,
-    Litim as Litim,
-    Mass as Mass,
-    PowerLaw as PowerLaw,
-    make_regulator as make_regulator,
-)
-from .sweep import (
-    CheckpointError as CheckpointError,
-    SweepResult as SweepResult,
-    param_grid as param_grid,
-    parse_param_spec as parse_param_spec,
-    sweep as sweep,
-)
-from .threshold import (
-    ThresholdRule as ThresholdRule,
-    litim_threshold as litim_threshold,
-    threshold as threshold,
-    threshold_rule as threshold_rule,
-    v_d as v_d,
-)
 
 # --- cascade (issue 4): lattice LPA, RBM layers, CDBN stack, comparison -------------
 from .cascade import (
@@ -71,4 +47,28 @@ from .lattice import (
     lattice_momenta as lattice_momenta,
     lattice_p2 as lattice_p2,
     lattice_threshold as lattice_threshold,
+)
+from .regulators import (
+    REGULATORS as REGULATORS,
+    AbstractRegulator as AbstractRegulator,
+    CustomShape as CustomShape,
+    Exponential as Exponential,
+    Litim as Litim,
+    Mass as Mass,
+    PowerLaw as PowerLaw,
+    make_regulator as make_regulator,
+)
+from .sweep import (
+    CheckpointError as CheckpointError,
+    SweepResult as SweepResult,
+    param_grid as param_grid,
+    parse_param_spec as parse_param_spec,
+    sweep as sweep,
+)
+from .threshold import (
+    ThresholdRule as ThresholdRule,
+    litim_threshold as litim_threshold,
+    threshold as threshold,
+    threshold_rule as threshold_rule,
+    v_d as v_d,
 )
