@@ -257,7 +257,5 @@ def make_regulator(name: str, **params) -> AbstractRegulator:
     try:
         cls = REGULATORS[name]
     except KeyError:
-        raise ValueError(
-            f"regulator must be one of {sorted(REGULATORS)}; got {name!r}"
-        ) from None
+        raise ValueError(f"regulator must be one of {sorted(REGULATORS)}; got {name!r}") from None
     return cls(**params)
