@@ -134,7 +134,8 @@ def kaufman_log_z(T, L):
 
     Args: T: temperature > 0; L: even side ≥ 2.
     Returns: float64 ln Z. Example: ``kaufman_log_z(T_C, 16)``.
-    Reference: B. Kaufman, Phys. Rev. 76, 1232 (1949); Ferdinand & Fisher, Phys. Rev. 185, 832 (1969).
+    Reference: B. Kaufman, Phys. Rev. 76, 1232 (1949);
+      A. E. Ferdinand, M. E. Fisher, Phys. Rev. 185, 832 (1969).
     """
     T = float(V.in_range("T", T, 0.0, np.inf, low_open=True))
     L = V.integer("L", L, 2)

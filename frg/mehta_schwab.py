@@ -52,11 +52,11 @@ def mehta_schwab(
     hidden=(100, 25, 6),
     *,
     n_samples=2000,
-    epochs=30,
+    epochs=40,
     batch_size=50,
     k=1,
-    lr=3e-3,
-    l1=2e-4,
+    lr=1e-2,
+    l1=1e-2,
     persistent=False,
     frac=0.8,
     seed=0,
@@ -121,8 +121,8 @@ def cdbn_experiment(
     epochs=5,
     batch_size=50,
     k=1,
-    lr=3e-3,
-    l1=2e-4,
+    lr=1e-2,
+    l1=1e-2,
     frac=0.8,
     seed=0,
 ):
@@ -185,7 +185,7 @@ def block_size_vs_temperature(
     """
     ratios = [float(r) for r in V.in_range("ratios", list(ratios), 0.0, 100.0, low_open=True)]
     out = {"T_over_Tc": ratios, "xi": [], "block_size_per_layer": [], "reconstruction_error": []}
-    for i, r in enumerate(ratios):
+    for r in ratios:
         res = mehta_schwab(
             L, r * I.T_C, hidden, n_samples=n_samples, epochs=epochs, seed=seed, **kw
         )

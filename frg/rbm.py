@@ -35,7 +35,7 @@ class RBMParams(NamedTuple):
 
 
 class ConvRBMParams(NamedTuple):
-    """Convolutional binary RBM: W (C_out, C_in, f, f), a (C_in,), b (C_out,); periodic, stride 1."""
+    """Conv binary RBM: W (C_out, C_in, f, f), a (C_in,), b (C_out,); periodic, stride 1."""
 
     W: jnp.ndarray
     a: jnp.ndarray
@@ -356,7 +356,7 @@ def train_cdbn(data, n_filters, filter_size, *, seed=0, **kw):
         x = x[:, None]
     key = jax.random.PRNGKey(seed + 2000)
     out = []
-    for i, (nf, f) in enumerate(zip(n_filters, sizes)):
+    for i, (nf, f) in enumerate(zip(n_filters, sizes, strict=True)):
         params, hist = train_conv_rbm(x, nf, f, seed=seed + i, **kw)
         out.append((params, hist))
         key, sub = jax.random.split(key)
