@@ -193,7 +193,7 @@ def _validate_train(data, epochs, batch_size, k, lr, l1):
     if not np.all((data == 0) | (data == 1)):
         raise ValueError("data must be binary {0, 1} (map Ising spins with (s + 1)/2)")
     epochs = V.integer("epochs", epochs, 1)
-    batch_size = V.integer("batch_size", batch_size, 1, data.shape[0])
+    batch_size = min(V.integer("batch_size", batch_size, 1), data.shape[0])
     k = V.integer("k", k, 1, 10_000)
     lr = float(V.in_range("lr", lr, 0.0, 10.0, low_open=True))
     l1 = float(V.in_range("l1", l1, 0.0, 10.0))
@@ -318,6 +318,9 @@ def train_conv_rbm(
     Returns: (ConvRBMParams, TrainHistory).
     Reference: H. Lee et al., ICML (2009) (here without probabilistic max-pooling).
     """
+    f = V.integer("filter_size", filter_size, 1, 99)
+    if f % 2 == 0:
+        raise ValueError(f"filter_size must be an odd integer in [1, 99]; got {f}")
     data, epochs, batch_size, k, lr, l1 = _validate_train(data, epochs, batch_size, k, lr, l1)
     if data.ndim == 3:
         data = data[:, None]

@@ -215,7 +215,7 @@ def vrg_hidden_hamiltonian(H_v, params):
 
 
 def nn_coupling(couplings, n):
-    """Mean nearest-neighbour coupling J_{i,i+1} (periodic chain of n spins) from Walsh couplings."""
+    """Mean nearest-neighbour J_{i,i+1} (periodic chain of n spins) from Walsh couplings."""
     vals = [couplings.get((1 << i) | (1 << ((i + 1) % n)), 0.0) for i in range(n)]
     return float(np.mean(vals))
 
