@@ -45,7 +45,7 @@ from .ising import (
     sample_configs as sample_configs,
     swendsen_wang as swendsen_wang,
 )
-from .mehta_schwab import (
+from .dbn_rg import (
     DBNResult as DBNResult,
     block_size_vs_temperature as block_size_vs_temperature,
     cdbn_experiment as cdbn_experiment,
@@ -58,7 +58,8 @@ from .pca_rg import (
     pca_modes as pca_modes,
     pca_rg_flow as pca_rg_flow,
 )
-from .phi4 import Phi4Run as Phi4Run, hmc as phi4_hmc
+from .phi4 import Phi4Run as Phi4Run
+from .phi4 import hmc as phi4_hmc
 from .rbm import (
     ConvRBMParams as ConvRBMParams,
     RBMParams as RBMParams,
