@@ -59,7 +59,7 @@ from .pca_rg import (
     pca_rg_flow as pca_rg_flow,
 )
 from .phi4 import Phi4Run as Phi4Run
-from .phi4 import hmc as phi4_hmc
+from .phi4 import hmc as phi4_hmc  # noqa: F401  (renamed export)
 from .rbm import (
     ConvRBMParams as ConvRBMParams,
     RBMParams as RBMParams,
