@@ -25,6 +25,8 @@ class DBNResult(NamedTuple):
     """Result of :func:`mehta_schwab` / :func:`cdbn_experiment`.
 
     block_size_per_layer: mean r_0.8 of each layer (lattice spacings), first layer first.
+    block_size_active: the same over "active" units (peak |w| ≥ ¼ of the layer's largest);
+    active_fraction: fraction of active units per layer; mean_abs_weight: ⟨|W|⟩ per layer.
     radii: list of per-unit r_0.8 arrays; summaries: list of dicts (quantiles);
     fields: list of receptive fields (n_units, L, L); uniform_radius: r_0.8 of a flat field;
     reconstruction_error: final per-layer reconstruction MSE; xi: measured ξ(T); T, L.
@@ -39,6 +41,35 @@ class DBNResult(NamedTuple):
     xi: float
     T: float
     L: int
+    block_size_active: list
+    active_fraction: list
+    mean_abs_weight: list
+
+
+def _active(fields, rel=0.25):
+    # "active" units: peak |w| at least ``rel`` of the layer's largest peak (L1 leaves the
+    # others as small noise whose r_0.8 is that of a flat field)
+    peak = np.abs(fields).reshape(len(fields), -1).max(1)
+    return peak >= rel * peak.max()
+
+
+def _summarise(fields, frac, stack, cfg, T, L):
+    radii = [RF.receptive_radius(f, frac=frac) for f in fields]
+    act = [_active(f) for f in fields]
+    return DBNResult(
+        [float(r.mean()) for r in radii],
+        radii,
+        [RF.locality_summary(r) for r in radii],
+        fields,
+        RF.uniform_radius(L, frac),
+        [float(h.reconstruction_error[-1]) for _, h in stack],
+        I.correlation_length(cfg, T),
+        T,
+        L,
+        [float(r[a].mean()) for r, a in zip(radii, act, strict=True)],
+        [float(a.mean()) for a in act],
+        [float(np.abs(np.asarray(p.W)).mean()) for p, _ in stack],
+    )
 
 
 def _data(L, T, n_samples, seed):
@@ -97,18 +128,7 @@ def mehta_schwab(
     )
     fields = RF.dense_receptive_fields([p for p, _ in stack])
     fields = [f.T.reshape(-1, L, L) for f in fields]
-    radii = [RF.receptive_radius(f, frac=frac) for f in fields]
-    return DBNResult(
-        [float(r.mean()) for r in radii],
-        radii,
-        [RF.locality_summary(r) for r in radii],
-        fields,
-        RF.uniform_radius(L, frac),
-        [float(h.reconstruction_error[-1]) for _, h in stack],
-        I.correlation_length(cfg, T),
-        T,
-        L,
-    )
+    return _summarise(fields, frac, stack, cfg, T, L)
 
 
 def cdbn_experiment(
@@ -151,18 +171,7 @@ def cdbn_experiment(
         seed=seed,
     )
     fields = RF.conv_receptive_fields([p for p, _ in stack], L)
-    radii = [RF.receptive_radius(f, frac=frac) for f in fields]
-    return DBNResult(
-        [float(r.mean()) for r in radii],
-        radii,
-        [RF.locality_summary(r) for r in radii],
-        fields,
-        RF.uniform_radius(L, frac),
-        [float(h.reconstruction_error[-1]) for _, h in stack],
-        I.correlation_length(cfg, T),
-        T,
-        L,
-    )
+    return _summarise(fields, frac, stack, cfg, T, L)
 
 
 def block_size_vs_temperature(
@@ -191,6 +200,8 @@ def block_size_vs_temperature(
         )
         out["xi"].append(res.xi)
         out["block_size_per_layer"].append(res.block_size_per_layer)
+        out.setdefault("block_size_active_per_layer", []).append(res.block_size_active)
+        out.setdefault("active_fraction_per_layer", []).append(res.active_fraction)
         out["reconstruction_error"].append(res.reconstruction_error)
         out["uniform_radius"] = res.uniform_radius
     xi = np.asarray(out["xi"], float)

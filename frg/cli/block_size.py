@@ -30,9 +30,15 @@ def run(args):
         )
         out["xi"].append(res.xi)
         out["block_size_per_layer"].append(res.block_size_per_layer)
+        out.setdefault("block_size_active_per_layer", []).append(res.block_size_active)
+        out.setdefault("active_fraction_per_layer", []).append(res.active_fraction)
+        out.setdefault("mean_abs_weight_per_layer", []).append(res.mean_abs_weight)
         out["reconstruction_error"].append(res.reconstruction_error)
         out["uniform_field_radius"] = res.uniform_radius
-        progress(f"  xi={res.xi:.3f} block sizes={np.round(res.block_size_per_layer, 3)}")
+        progress(
+            f"  xi={res.xi:.3f} block sizes={np.round(res.block_size_per_layer, 3)} "
+            f"active={np.round(res.block_size_active, 3)} |W|={np.round(res.mean_abs_weight, 4)}"
+        )
     xi = np.asarray(out["xi"], float)
     b1 = np.asarray([b[0] for b in out["block_size_per_layer"]])
     ok = np.isfinite(xi)

@@ -57,6 +57,9 @@ def run(args):
         "block_size_per_layer": res.block_size_per_layer,
         "block_size_definition": "mean over hidden units of r_0.8, the radius around the "
         "|w|-weighted periodic centre holding 80% of the receptive field's |weight| mass",
+        "block_size_active_per_layer": res.block_size_active,
+        "active_fraction_per_layer": res.active_fraction,
+        "mean_abs_weight_per_layer": res.mean_abs_weight,
         "block_size_grows_with_depth": bool(np.all(np.diff(res.block_size_per_layer) > 0)),
         "uniform_field_radius": res.uniform_radius,
         "layer_summaries": res.summaries,
