@@ -43,6 +43,10 @@ def run(args):
     b1 = np.asarray([b[0] for b in out["block_size_per_layer"]])
     ok = np.isfinite(xi)
     out["pearson_block1_vs_xi"] = float(np.corrcoef(b1[ok], xi[ok])[0, 1]) if ok.sum() > 2 else None
+    ba = np.asarray([b[0] for b in out["block_size_active_per_layer"]])
+    out["pearson_block1_active_vs_xi"] = (
+        float(np.corrcoef(ba[ok], xi[ok])[0, 1]) if ok.sum() > 2 else None
+    )
     out["status"] = "success"
     out["L"] = args.L
     out["hidden"] = hidden
