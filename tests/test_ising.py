@@ -92,3 +92,16 @@ def test_bad_input(kw, name):
         I.metropolis(**kw)
     with pytest.raises(ValueError, match=name):
         I.swendsen_wang(**kw)
+
+
+def test_cli_ising_json(capsys):
+    import json
+
+    from frg.cli import main
+
+    rc = main(["ising", "--L", "8", "--T", "2.0", "--sweeps", "100", "--chains", "2", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and {"energy_per_site", "magnetization_abs"} <= set(out)
+    rc = main(["ising", "--L", "7", "--json"])
+    err = json.loads(capsys.readouterr().out)
+    assert rc == 2 and "L must be" in err["error"]
