@@ -35,7 +35,7 @@ def test_4x4_against_enumeration(algo):
 
 def test_energy_at_tc_swendsen_wang():
     L = 16
-    r = I.swendsen_wang(L, I.T_C, chains=16, sweeps=300, burn_in=30, seed=3)
+    r = I.swendsen_wang(L, I.T_C, chains=8, sweeps=300, burn_in=30, seed=3)
     exact = I.exact_energy(I.T_C, L)
     assert r.tau_energy >= 0.5
     assert abs(r.energy_per_site - exact) < 4 * r.energy_err
@@ -72,7 +72,7 @@ def test_autocorr_time_ar1():
 
 
 def test_correlation_length_high_T_small():
-    cfg = I.sample_configs(16, 3.5, 200, seed=5)
+    cfg = I.sample_configs(16, 3.5, 160, chains=16, seed=5)
     xi = I.correlation_length(cfg)
     assert 0.3 < xi < 2.0
 
