@@ -239,7 +239,7 @@ def train_dbn(data, hidden_sizes, *, sample_hidden=True, seed=0, **kw):
     """Greedy layer-wise stack of RBMs (a DBN): layer l+1 is trained on layer l's hidden units.
 
     Args: data: (n, n_v) in {0,1}; hidden_sizes: e.g. (400, 100, 25); sample_hidden: feed
-      Bernoulli samples (True) or probabilities rounded... (False: probabilities > ½);
+      Bernoulli samples of p(h|v) (True) or the thresholded p(h|v) > ½ (False);
       seed; **kw: passed to :func:`train_rbm`.
     Returns: list of (RBMParams, TrainHistory), first layer first.
     Reference: Hinton, Osindero, Teh, Neural Comput. 18, 1527 (2006).
