@@ -117,3 +117,14 @@ def test_non_binary_data_rejected():
         R.train_rbm(-np.ones((10, 4)), 2)
     with pytest.raises(ValueError, match="filter_size"):
         R.train_conv_rbm(np.zeros((4, 6, 6)), 2, 4)
+
+
+def test_experiment_drivers_validate_before_sampling():
+    from frg import dbn_rg
+
+    with pytest.raises(ValueError, match="L"):
+        dbn_rg.mehta_schwab(L=2)
+    with pytest.raises(ValueError, match="hidden"):
+        dbn_rg.mehta_schwab(L=8, hidden=())
+    with pytest.raises(ValueError, match="ratios"):
+        dbn_rg.block_size_vs_temperature(ratios=(-1.0,))
