@@ -72,3 +72,57 @@ from .threshold import (
     threshold_rule as threshold_rule,
     v_d as v_d,
 )
+
+# --- ML ↔ RG experiments (issue 5): Ising/φ⁴ samplers, RBMs, receptive fields, PCA-RG, VRG ---
+from .ising import (
+    T_C as T_C,
+    IsingRun as IsingRun,
+    correlation_length as correlation_length,
+    enumerate_exact as enumerate_exact,
+    exact_energy as exact_energy,
+    integrated_autocorr_time as integrated_autocorr_time,
+    kaufman_log_z as kaufman_log_z,
+    metropolis as metropolis,
+    onsager_energy as onsager_energy,
+    onsager_magnetization as onsager_magnetization,
+    sample_configs as sample_configs,
+    swendsen_wang as swendsen_wang,
+)
+from .dbn_rg import (
+    DBNResult as DBNResult,
+    block_size_vs_temperature as block_size_vs_temperature,
+    cdbn_experiment as cdbn_experiment,
+    mehta_schwab as mehta_schwab,
+)
+from .pca_rg import (
+    PCAFlow as PCAFlow,
+    fourier_concentration as fourier_concentration,
+    gaussian_field as gaussian_field,
+    pca_modes as pca_modes,
+    pca_rg_flow as pca_rg_flow,
+)
+from .phi4 import Phi4Run as Phi4Run
+from .phi4 import hmc as phi4_hmc  # noqa: F401  (renamed export)
+from .rbm import (
+    ConvRBMParams as ConvRBMParams,
+    RBMParams as RBMParams,
+    cd_gradient as cd_gradient,
+    exact_nll_gradient as exact_nll_gradient,
+    train_cdbn as train_cdbn,
+    train_conv_rbm as train_conv_rbm,
+    train_dbn as train_dbn,
+    train_rbm as train_rbm,
+)
+from .receptive import (
+    conv_receptive_fields as conv_receptive_fields,
+    dense_receptive_fields as dense_receptive_fields,
+    receptive_radius as receptive_radius,
+)
+from .vrg import (
+    VRGResult as VRGResult,
+    decimation_K as decimation_K,
+    fit_rbm_exact as fit_rbm_exact,
+    vrg_analysis as vrg_analysis,
+    vrg_hidden_hamiltonian as vrg_hidden_hamiltonian,
+    walsh_couplings as walsh_couplings,
+)

@@ -1,0 +1,130 @@
+"""RBMs: CD gradient vs exact likelihood gradient, receptive-field metric, validation."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from frg import rbm as R
+from frg import receptive as RF
+
+
+def _small_rbm():
+    p = R.init_rbm(jax.random.PRNGKey(0), 6, 4, scale=0.5, dtype=jnp.float64)
+    return p._replace(a=jnp.linspace(-0.5, 0.5, 6), b=jnp.linspace(-0.3, 0.3, 4))
+
+
+def test_cd_gradient_matches_exact_likelihood_gradient():
+    p = _small_rbm()
+    v = jax.random.bernoulli(jax.random.PRNGKey(1), 0.4, (50, 6)).astype(jnp.float64)
+    exact = R.exact_nll_gradient(p, v)
+    # long chains from the data: CD-k → exact gradient as k → ∞ (statistical error ~ 1/√n)
+    g = R.cd_gradient(p, jnp.tile(v, (400, 1)), jax.random.PRNGKey(2), k=30)
+    for name in ("W", "a", "b"):
+        err = np.abs(np.asarray(getattr(g, name)) - np.asarray(getattr(exact, name))).max()
+        assert err < 0.02, (name, err)
+    # positive phase is exact: model samples = data → gradient identically zero
+    g0 = jax.grad(R._surrogate)(p, v, v, 0.0)
+    assert np.allclose(np.asarray(g0.W), 0.0)
+
+
+def test_exact_gradient_against_finite_difference():
+    p = _small_rbm()
+    v = jax.random.bernoulli(jax.random.PRNGKey(3), 0.5, (20, 6)).astype(jnp.float64)
+    g = R.exact_nll_gradient(p, v)
+    h = 1e-6
+    pp = p._replace(W=p.W.at[1, 2].add(h))
+    pm = p._replace(W=p.W.at[1, 2].add(-h))
+    fd = -(R.exact_log_likelihood(pp, v) - R.exact_log_likelihood(pm, v)) / (2 * h)
+    assert float(g.W[1, 2]) == pytest.approx(float(fd), rel=1e-6)
+
+
+def test_training_increases_likelihood():
+    rng = np.random.default_rng(0)
+    proto = rng.integers(0, 2, (2, 8))
+    data = np.repeat(proto, 100, 0)
+    flip = rng.random(data.shape) < 0.05
+    data = np.where(flip, 1 - data, data).astype(np.float32)
+    p0 = R.init_rbm(jax.random.PRNGKey(0), 8, 3)
+    p, hist = R.train_rbm(data, 3, epochs=30, batch_size=20, lr=0.05, l1=0.0)
+    ll0 = R.exact_log_likelihood(p0, jnp.asarray(data))
+    ll1 = R.exact_log_likelihood(p, jnp.asarray(data))
+    assert float(ll1) > float(ll0) + 1.0
+    assert hist.reconstruction_error[-1] < hist.reconstruction_error[0]
+
+
+def test_conv_transpose_is_adjoint():
+    W = jax.random.normal(jax.random.PRNGKey(0), (3, 2, 3, 3))
+    v = jax.random.normal(jax.random.PRNGKey(1), (2, 2, 6, 6))
+    h = jax.random.normal(jax.random.PRNGKey(2), (2, 3, 6, 6))
+    lhs = jnp.sum(R._conv(v, W) * h)
+    rhs = jnp.sum(v * R._conv_t(h, W))
+    assert float(lhs) == pytest.approx(float(rhs), rel=1e-5)
+    vp = jnp.pad(v, ((0, 0), (0, 0), (1, 1), (1, 1)), mode="wrap")
+    ref = jax.lax.conv_general_dilated(vp, W, (1, 1), "VALID")
+    assert np.allclose(ref, R._conv(v, W), atol=1e-5)
+
+
+def test_receptive_radius_known_answers():
+    f = np.zeros((3, 12, 12))
+    f[0, 3:6, 3:6] = 1.0  # uniform 3×3 block: 1/9, 5/9, 9/9 at r = 0, 1, √2
+    f[1, 0, 0] = 5.0  # a single site (at the periodic corner)
+    f[2, 11, 0:2] = -1.0  # two sites straddling... centre between them: r = ½
+    f[2, 0, 0:2] = -1.0  # 2×2 block across the periodic boundary: r = √2/2
+    r = RF.receptive_radius(f)
+    assert r == pytest.approx([np.sqrt(2), 0.0, np.sqrt(0.5)])
+    # column layout (n_v, n_units) as in W, and the uniform reference
+    assert RF.receptive_radius(f.reshape(3, -1).T, L=12) == pytest.approx(r)
+    assert RF.uniform_radius(12) > 4.5
+
+
+def test_dense_receptive_fields_products():
+    rng = np.random.default_rng(0)
+    W1, W2 = rng.normal(size=(16, 8)), rng.normal(size=(8, 3))
+    f = RF.dense_receptive_fields([W1, W2])
+    assert np.allclose(f[1], W1 @ W2)
+    with pytest.raises(ValueError, match="weights"):
+        RF.dense_receptive_fields([W1, W1])
+
+
+def test_conv_receptive_field_grows_with_depth():
+    W = jnp.ones((1, 1, 3, 3), jnp.float32)
+    p = R.ConvRBMParams(W, jnp.zeros(1), jnp.zeros(1))
+    f = RF.conv_receptive_fields([p, p], 12)
+    assert (f[0][0] != 0).sum() == 9 and (f[1][0] != 0).sum() == 25
+    r = [RF.receptive_radius(x)[0] for x in f]
+    assert r[1] > r[0]
+
+
+@pytest.mark.parametrize(
+    "kw,name",
+    [
+        (dict(epochs=0), "epochs"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(k=0), "k"),
+        (dict(lr=-1.0), "lr"),
+        (dict(l1=-0.1), "l1"),
+    ],
+)
+def test_bad_input(kw, name):
+    data = np.zeros((10, 4), np.float32)
+    with pytest.raises(ValueError, match=name):
+        R.train_rbm(data, 2, **kw)
+
+
+def test_non_binary_data_rejected():
+    with pytest.raises(ValueError, match="binary"):
+        R.train_rbm(-np.ones((10, 4)), 2)
+    with pytest.raises(ValueError, match="filter_size"):
+        R.train_conv_rbm(np.zeros((4, 6, 6)), 2, 4)
+
+
+def test_experiment_drivers_validate_before_sampling():
+    from frg import dbn_rg
+
+    with pytest.raises(ValueError, match="L"):
+        dbn_rg.mehta_schwab(L=2)
+    with pytest.raises(ValueError, match="hidden"):
+        dbn_rg.mehta_schwab(L=8, hidden=())
+    with pytest.raises(ValueError, match="ratios"):
+        dbn_rg.block_size_vs_temperature(ratios=(-1.0,))
