@@ -58,8 +58,7 @@ def bench_ising(L, chains, sweeps):
 def bench_rbm(n_samples, batch):
     from sklearn.neural_network import BernoulliRBM
 
-    from frg import ising as I
-    from frg import rbm as R
+    from frg import ising as I, rbm as R
 
     cfg = I.sample_configs(40, I.T_C, n_samples, algorithm="metropolis", seed=0)
     v = ((cfg.reshape(n_samples, -1) + 1) / 2).astype(np.float32)

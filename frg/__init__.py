@@ -38,6 +38,28 @@ from .crbm import (
     spectrum_chi2 as spectrum_chi2,
     train_layer as train_layer,
 )
+from .dbn_rg import (
+    DBNResult as DBNResult,
+    block_size_vs_temperature as block_size_vs_temperature,
+    cdbn_experiment as cdbn_experiment,
+    mehta_schwab as mehta_schwab,
+)
+
+# --- ML ↔ RG experiments (issue 5): Ising/φ⁴ samplers, RBMs, receptive fields, PCA-RG, VRG ---
+from .ising import (
+    T_C as T_C,
+    IsingRun as IsingRun,
+    correlation_length as correlation_length,
+    enumerate_exact as enumerate_exact,
+    exact_energy as exact_energy,
+    integrated_autocorr_time as integrated_autocorr_time,
+    kaufman_log_z as kaufman_log_z,
+    metropolis as metropolis,
+    onsager_energy as onsager_energy,
+    onsager_magnetization as onsager_magnetization,
+    sample_configs as sample_configs,
+    swendsen_wang as swendsen_wang,
+)
 from .lattice import (
     BackgroundGrid as BackgroundGrid,
     LatticeLPASolution as LatticeLPASolution,
@@ -47,6 +69,32 @@ from .lattice import (
     lattice_momenta as lattice_momenta,
     lattice_p2 as lattice_p2,
     lattice_threshold as lattice_threshold,
+)
+from .pca_rg import (
+    PCAFlow as PCAFlow,
+    fourier_concentration as fourier_concentration,
+    gaussian_field as gaussian_field,
+    pca_modes as pca_modes,
+    pca_rg_flow as pca_rg_flow,
+)
+from .phi4 import (
+    Phi4Run as Phi4Run,
+    hmc as phi4_hmc,  # noqa: F401  (renamed export)
+)
+from .rbm import (
+    ConvRBMParams as ConvRBMParams,
+    RBMParams as RBMParams,
+    cd_gradient as cd_gradient,
+    exact_nll_gradient as exact_nll_gradient,
+    train_cdbn as train_cdbn,
+    train_conv_rbm as train_conv_rbm,
+    train_dbn as train_dbn,
+    train_rbm as train_rbm,
+)
+from .receptive import (
+    conv_receptive_fields as conv_receptive_fields,
+    dense_receptive_fields as dense_receptive_fields,
+    receptive_radius as receptive_radius,
 )
 from .regulators import (
     REGULATORS as REGULATORS,
@@ -71,52 +119,6 @@ from .threshold import (
     threshold as threshold,
     threshold_rule as threshold_rule,
     v_d as v_d,
-)
-
-# --- ML ↔ RG experiments (issue 5): Ising/φ⁴ samplers, RBMs, receptive fields, PCA-RG, VRG ---
-from .ising import (
-    T_C as T_C,
-    IsingRun as IsingRun,
-    correlation_length as correlation_length,
-    enumerate_exact as enumerate_exact,
-    exact_energy as exact_energy,
-    integrated_autocorr_time as integrated_autocorr_time,
-    kaufman_log_z as kaufman_log_z,
-    metropolis as metropolis,
-    onsager_energy as onsager_energy,
-    onsager_magnetization as onsager_magnetization,
-    sample_configs as sample_configs,
-    swendsen_wang as swendsen_wang,
-)
-from .dbn_rg import (
-    DBNResult as DBNResult,
-    block_size_vs_temperature as block_size_vs_temperature,
-    cdbn_experiment as cdbn_experiment,
-    mehta_schwab as mehta_schwab,
-)
-from .pca_rg import (
-    PCAFlow as PCAFlow,
-    fourier_concentration as fourier_concentration,
-    gaussian_field as gaussian_field,
-    pca_modes as pca_modes,
-    pca_rg_flow as pca_rg_flow,
-)
-from .phi4 import Phi4Run as Phi4Run
-from .phi4 import hmc as phi4_hmc  # noqa: F401  (renamed export)
-from .rbm import (
-    ConvRBMParams as ConvRBMParams,
-    RBMParams as RBMParams,
-    cd_gradient as cd_gradient,
-    exact_nll_gradient as exact_nll_gradient,
-    train_cdbn as train_cdbn,
-    train_conv_rbm as train_conv_rbm,
-    train_dbn as train_dbn,
-    train_rbm as train_rbm,
-)
-from .receptive import (
-    conv_receptive_fields as conv_receptive_fields,
-    dense_receptive_fields as dense_receptive_fields,
-    receptive_radius as receptive_radius,
 )
 from .vrg import (
     VRGResult as VRGResult,

@@ -15,10 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _validate as V
-from . import ising as I
-from . import rbm as R
-from . import receptive as RF
+from . import _validate as V, ising as I, rbm as R, receptive as RF
 
 
 class DBNResult(NamedTuple):

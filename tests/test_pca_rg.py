@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from frg import pca_rg as P
-from frg import phi4
+from frg import pca_rg as P, phi4
 
 
 def test_gaussian_control_stays_at_three():

@@ -5,8 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from frg import rbm as R
-from frg import receptive as RF
+from frg import rbm as R, receptive as RF
 
 
 def _small_rbm():

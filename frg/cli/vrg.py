@@ -8,8 +8,7 @@ from ._common import add_command, progress
 
 
 def run(args):
-    from .. import _validate as V
-    from .. import vrg as G
+    from .. import _validate as V, vrg as G
 
     n = V.integer("n", args.n, 4, 14)
     if n % 2:
