@@ -226,7 +226,9 @@ block size rises with ξ (points along the diagonal in the right panel) — in t
 paper-size scans it does not: it is smallest where ξ is largest, and away from T_c the
 L1 penalty simply kills the weights (⟨|W|⟩ → 0) and the fields are flat. Locality here is
 a joint product of the data's correlations and the sparsity prior, not a learned
-block-spin of size ξ.""",
+block-spin of size ξ. At the default L = 12 the flat-field line is ≈ 6 and ξ(1.08 T_c)
+is already ≈ L/2, so layers 2–3 saturate at that line; the growth with depth is clearer
+at L = 20–40 (`docs/ml_rg.md` §2).""",
         ),
     ],
 )
