@@ -1,4 +1,4 @@
-"""Write the exploration notebooks from the cell sources below (outputs are never committed).
+"""Write the exploration notebooks (deterministic cell ids) from the cell sources below (outputs are never committed).
 
 Run ``python notebooks/_build.py`` after editing a notebook's cells here; CI executes
 every ``notebooks/*.ipynb`` with nbmake. Each notebook starts with a parameter cell
@@ -35,12 +35,12 @@ def write_all() -> None:
             "display_name": "Python 3",
             "language": "python",
         }
-        for kind, src in cells:
+        for i, (kind, src) in enumerate(cells):
             src = src.strip("\n")
             if kind == "md":
-                nb.cells.append(nbformat.v4.new_markdown_cell(src))
+                nb.cells.append(nbformat.v4.new_markdown_cell(src, id=f"cell-{i}"))
             else:
-                nb.cells.append(nbformat.v4.new_code_cell(src))
+                nb.cells.append(nbformat.v4.new_code_cell(src, id=f"cell-{i}"))
         nbformat.write(nb, HERE / f"{name}.ipynb")
 
 
