@@ -29,3 +29,14 @@ from .threshold import (
     threshold_rule as threshold_rule,
     v_d as v_d,
 )
+
+# LPA flow of the O(N) model (frg/lpa.py, frg/_grid.py) and the 0-D model (frg/zero_d.py)
+from .lpa import (
+    STATUS_MESSAGES as STATUS_MESSAGES,
+    FlowSolution as FlowSolution,
+    RhoPotential as RhoPotential,
+    lpa_beta_pointwise as lpa_beta_pointwise,
+    lpa_rhs_dimensionless as lpa_rhs_dimensionless,
+    solve_flow as solve_flow,
+    threshold_rule_eta as threshold_rule_eta,
+)
