@@ -3,7 +3,7 @@
 Cell-centred uniform grid ``ρ_j = (j + 1/2) h``, ``h = ρ_max/n``, interfaces at
 ``ρ_{i} = i h`` (i = 0..n). The LPA flow in conservative form,
 
-    ∂_t u = ∂_ρ F,   F(ρ, u, u_ρ) = k^{d+2} [(N−1) ℓ_1(u/k²) + ℓ_1((u + 2ρ u_ρ)/k²)],
+    ∂_t u = ∂_ρ F,   F(ρ, u, u_ρ) = k^d [(N−1) ℓ_1(u/k²) + ℓ_1((u + 2ρ u_ρ)/k²)],
 
 is discretised as ``du_j/dt = (F_{j+1} − F_j)/h`` with a centred interface flux
 (``ū = (u_{j−1} + u_j)/2``, ``u_ρ = (u_j − u_{j−1})/h``): a three-point stencil, so
@@ -12,7 +12,7 @@ advection–diffusion flux with cell Péclet number ``h/(2ρ_i) = 1/(2i) ≤ 1/2
 centring it is monotone; the Goldstone term ``(N−1)ℓ_1(u)`` is pure advection and
 is centred too (fine for smooth flows and moderate N; see docs/lpa.md).
 
-Boundaries: at ρ = 0 the flux is ``k^{d+2} N ℓ_1(u(0)/k²)`` with ``u(0)`` linearly
+Boundaries: at ρ = 0 the flux is ``k^d N ℓ_1(u(0)/k²)`` with ``u(0)`` linearly
 extrapolated from the first two cells (ρ = 0 is an outflow boundary: ℓ_1' < 0 makes
 characteristics run toward ρ = 0 as k decreases); at ρ_max the interface value and
 slope are linearly extrapolated from the last two cells (free outflow/inflow).
@@ -52,7 +52,7 @@ def interface_values(u, h):
 
 
 def flux(u, h, rule, N, k2, *, rule_eta=None, eta=0.0):
-    """Interface fluxes ``F_i / k^{d+2}`` (i = 0..n) for cell values ``u``; k2 = k²."""
+    """Interface fluxes ``F_i / k^d`` (i = 0..n) for cell values ``u``; k2 = k²."""
     n = u.shape[0]
     rho_i = jnp.arange(n + 1) * h
     ubar, du = interface_values(u, h)
@@ -62,7 +62,7 @@ def flux(u, h, rule, N, k2, *, rule_eta=None, eta=0.0):
 
 
 def flux_divergence(u, h, rule, N, k2, *, rule_eta=None, eta=0.0):
-    """``(F_{j+1} − F_j)/h / k^{d+2}`` for every cell, and the ρ = 0 flux ``F_0/k^{d+2}``."""
+    """``(F_{j+1} − F_j)/h / k^d`` for every cell, and the ρ = 0 flux ``F_0/k^d``."""
     F = flux(u, h, rule, N, k2, rule_eta=rule_eta, eta=eta)
     return (F[1:] - F[:-1]) / h, F[0]
 
@@ -86,3 +86,63 @@ def integrate_cells(u, h, U0):
     Ui = U0[..., None] + h * jnp.cumsum(u, axis=-1)
     Ui = jnp.concatenate([U0[..., None], Ui], axis=-1)
     return 0.5 * (Ui[..., 1:] + Ui[..., :-1])
+
+
+# ----------------------------------------------------------------------------- field grid
+# The dimensionful solver works in the field σ = |φ| = sqrt(2ρ) (cell centres
+# σ_j = (j + 1/2) h), with u = ∂_σ U odd in σ. Then
+#     ∂_t u = ∂_σ F,  F = k^d [(N−1) ℓ_1(u/(σ k²)) + ℓ_1(∂_σ u / k²)],
+# pure nonlinear diffusion for N = 1 (no degenerate point at ρ = 0, where the ρ form
+# loses its diffusion and the broken phase hits the pole). Symmetry ghost u_{−1} = −u_0.
+
+
+def field_interface(u, h):
+    """Interface values i = 0..n at σ_i = i h: Goldstone argument u/σ and slope ∂_σ u."""
+    n = u.shape[0]
+    sig_i = jnp.arange(1, n) * h
+    ubar = 0.5 * (u[1:] + u[:-1])
+    du_in = (u[1:] - u[:-1]) / h
+    du0 = 2.0 * u[0] / h  # odd symmetry: (u_0 − u_{−1})/h
+    du_end = (u[-1] - u[-2]) / h
+    u_end = u[-1] + 0.5 * h * du_end
+    gold = jnp.concatenate([du0[None], ubar / sig_i, (u_end / (n * h))[None]])
+    du = jnp.concatenate([du0[None], du_in, du_end[None]])
+    return gold, du
+
+
+POLE_GAP = 1e-2
+
+
+def ell_continued(rule, w, gap=POLE_GAP):
+    """``ℓ_1(w)``, continued exponentially (C¹, increasing toward the pole) below ``w_c = w_pole + gap``.
+
+    Below ``w_c`` the flux is ``ℓ_1(w_c) exp(r (w_c − w))``, ``r = ℓ_2(w_c)/ℓ_1(w_c)``
+    (≈ 1/gap): it keeps growing (so the flow stays forward-parabolic and convexity
+    restoration proceeds) but is finite everywhere, so Newton iterates and trial
+    steps that overshoot the pole give no NaN. Where the exact solution would
+    need ``1 + w`` far below ``gap`` the continued one sits only ``~gap ln(gap/(1+w))``
+    lower; read-outs on the outer side of the minimum do not change (docs/lpa.md).
+    """
+    wc = rule.w_pole + gap
+    ok = w > wc
+    ws = jnp.where(ok, w, wc)
+    l1 = rule(ws, 1)
+    l1c = rule(wc, 1)
+    r = rule(wc, 2) / l1c
+    x = jnp.minimum(r * (wc - jnp.where(ok, wc, w)), 600.0)
+    return jnp.where(ok, l1, l1c * jnp.exp(x))
+
+
+def field_flux(u, h, rule, N, k2, gap=POLE_GAP):
+    """Interface fluxes ``F_i/k^d``, i = 0..n."""
+    gold, du = field_interface(u, h)
+    return (N - 1.0) * ell_continued(rule, gold / k2, gap) + ell_continued(rule, du / k2, gap)
+
+
+def field_uprime(u, h):
+    """``U'(ρ) = u/σ`` at cell centres and its extrapolation to ρ = 0 (O(h^4) in U'(0))."""
+    n = u.shape[-1]
+    sig = (jnp.arange(n) + 0.5) * h
+    v = u / sig
+    v0 = (9.0 * v[..., 0] - v[..., 1]) / 8.0
+    return v, v0

@@ -1,4 +1,4 @@
-"""LPA flow of the O(N) model in d dimensions: ∂_t U = k^{d+2}[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)].
+"""LPA flow of the O(N) model in d dimensions: ∂_t U = k^d[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)].
 
 The state is ``u = ∂_ρ U`` on a cell-centred grid in ρ = φ²/2 plus ``U(0)``; the
 flow is written in conservative form ``∂_t u = ∂_ρ F`` and discretised with a
@@ -28,6 +28,7 @@ import jax
 import jax.numpy as jnp
 import lineax as lx
 import numpy as np
+import optimistix as optx
 
 from . import _grid
 from ._validate import finite, in_range, integer
@@ -200,19 +201,19 @@ class FlowSolution(eqx.Module):
 
 
 def _readout(u, h):
-    """ρ0 and m2R from cell values ``u`` (n,) at one k; and a 'minimum off grid' flag."""
+    """ρ0, m2R from field-grid cell values ``u = ∂_σ U`` (n,) at one k; 'minimum off grid' flag."""
     n = u.shape[-1]
-    rho = (jnp.arange(n) + 0.5) * h
-    u0 = _grid.value_at_zero(u)
+    sig = (jnp.arange(n) + 0.5) * h
+    _, up0 = _grid.field_uprime(u, h)
     pos = u > 0
-    # first cell with u > 0 beyond the last non-positive one (outer side of the minimum)
+    # outer side of the minimum: first two cells beyond the last non-positive one
     last_neg = jnp.max(jnp.where(~pos, jnp.arange(n), -1))
     j = jnp.clip(last_neg + 1, 0, n - 2)
-    s = (u[j + 1] - u[j]) / h
-    rho0_b = rho[j] - u[j] / s
-    broken = u0 < 0
-    rho0 = jnp.where(broken, jnp.maximum(rho0_b, 0.0), 0.0)
-    m2R = jnp.where(broken, 2.0 * rho0 * s, u0)
+    s = (u[j + 1] - u[j]) / h  # ∂_σ² U = U' + 2ρU'' = 2ρ0 U''(ρ0) at the minimum
+    sig0 = jnp.maximum(sig[j] - u[j] / s, 0.0)
+    broken = up0 < 0
+    rho0 = jnp.where(broken, 0.5 * sig0**2, 0.0)
+    m2R = jnp.where(broken, s, up0)
     off = broken & (last_neg >= n - 2)
     return rho0, m2R, off
 
@@ -226,38 +227,51 @@ class _TridiagonalChord(diffrax.VeryChord):
         )
 
 
-def _make_solver(rtol, atol):
-    root = _TridiagonalChord(rtol=rtol, atol=atol, linear_solver=lx.Tridiagonal())
-    return diffrax.Kvaerno5(root_finder=root)
+class _TridiagonalNewton(optx.Newton):
+    """Optimistix Newton (re-linearised every iteration) with a tridiagonal Jacobian."""
+
+    def init(self, fn, y, args, options, f_struct, aux_struct, tags):
+        return super().init(
+            fn, y, args, options, f_struct, aux_struct, frozenset({lx.tridiagonal_tag})
+        )
+
+    def step(self, fn, y, args, options, state, tags):
+        return super().step(fn, y, args, options, state, frozenset({lx.tridiagonal_tag}))
+
+
+_STEPPERS = {"kvaerno3": diffrax.Kvaerno3, "kvaerno5": diffrax.Kvaerno5}
+
+
+def _make_solver(rtol, atol, stepper="kvaerno3"):
+    root = _TridiagonalNewton(rtol=rtol, atol=atol, linear_solver=lx.Tridiagonal())
+    return _STEPPERS[stepper](root_finder=root)
 
 
 @eqx.filter_jit
-def _solve(potential, rule, d, N, Lambda, k_ir, rho_max, s_out, n, rtol, atol, max_steps):
-    h = rho_max / n
-    rho = (jnp.arange(n) + 0.5) * h
-    u_init = jax.vmap(jax.grad(lambda r: potential(r)))(rho)
+def _solve(potential, rule, d, N, Lambda, k_ir, rho_max, s_out, n, rtol, atol, max_steps, gap, stepper):
+    sig_max = jnp.sqrt(2.0 * rho_max)
+    h = sig_max / n
+    sig = (jnp.arange(n) + 0.5) * h
+    u_init = jax.vmap(jax.grad(lambda x: potential(0.5 * x * x)))(sig)
     U0 = potential(jnp.zeros(()))
     y0 = jnp.concatenate([U0[None], u_init])
 
     def vf(s, y, args):
         k = Lambda * jnp.exp(-s)
-        k2 = k * k
-        kd2 = k ** (d + 2.0)
-        div, F0 = _grid.flux_divergence(y[1:], h, rule, N, k2)
-        # d/ds = −d/dt;  ∂_t U(0) = k^{d+2} N ℓ_1(u(0)/k²) = F_0
-        return -kd2 * jnp.concatenate([F0[None], div])
+        F = _grid.field_flux(y[1:], h, rule, N, k * k, gap)
+        # d/ds = −d/dt;  ∂_t U(0) = k^d F_0,  ∂_t u = k^d ∂_σ F
+        return -(k**d) * jnp.concatenate([F[:1], (F[1:] - F[:-1]) / h])
 
     s1 = jnp.log(Lambda / k_ir)
-    solver = _make_solver(rtol, atol)
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
-        solver,
+        _make_solver(rtol, atol, stepper),
         t0=0.0,
         t1=s1,
         dt0=1e-3,
         y0=y0,
         saveat=diffrax.SaveAt(ts=s_out),
-        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol, pcoeff=0.3, icoeff=0.4),
+        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
         max_steps=max_steps,
         throw=False,
     )
@@ -265,20 +279,21 @@ def _solve(potential, rule, d, N, Lambda, k_ir, rho_max, s_out, n, rtol, atol, m
     U0s, us = ys[:, 0], ys[:, 1:]
     ks = Lambda * jnp.exp(-s_out)
     rho0, m2R, off = jax.vmap(lambda u: _readout(u, h))(us)
-    dU = us
-    d2U = _grid.centred_slope(us, h)
+    dU, _ = _grid.field_uprime(us, h)
+    # U'' = (∂_σ u − u/σ)/σ²
+    d2U = (_grid.centred_slope(us, h) - dU) / sig**2
     U = _grid.integrate_cells(us, h, U0s)
-    # status
     res = sol.result
     status = jnp.where(
         res == diffrax.RESULTS.successful,
         0,
         jnp.where(res == diffrax.RESULTS.max_steps_reached, 1, 2),
     )
-    ubar, du = jax.vmap(lambda u: _grid.interface_values(u, h))(us)
-    rho_i = jnp.arange(n + 1) * h
-    wmin = jnp.minimum(jnp.min(ubar, axis=1), jnp.min(ubar + 2 * rho_i * du, axis=1))
-    pole_ok = jnp.all(wmin / ks**2 > rule.w_pole)
+    gold, du = jax.vmap(lambda u: _grid.field_interface(u, h))(us)
+    wmin = jnp.minimum(jnp.min(gold, axis=1), jnp.min(du, axis=1)) / ks**2
+    # the flux is continued past w_pole + pole_gap (see _grid.ell_continued); a state
+    # that sits further than 1 (in w) past the pole is a genuine pole crossing
+    pole_ok = jnp.all(wmin > rule.w_pole - 1.0)
     finite_ok = jnp.all(jnp.isfinite(ys))
     status = jnp.where((status == 0) & ~(pole_ok & finite_ok), 3, status)
     status = jnp.where((status == 0) & jnp.any(off), 4, status)
@@ -287,7 +302,7 @@ def _solve(potential, rule, d, N, Lambda, k_ir, rho_max, s_out, n, rtol, atol, m
     stats = sol.stats
     return FlowSolution(
         k=ks,
-        rho=rho,
+        rho=0.5 * sig**2,
         U=mask(U),
         dU=mask(dU),
         d2U=mask(d2U),
@@ -389,11 +404,13 @@ def solve_flow(
     grid: int = 128,
     rho_max=0.1,
     ks_out=None,
-    rtol: float = 1e-7,
-    atol: float = 1e-10,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
     max_steps: int = 20_000,
+    pole_gap: float = 1e-2,
+    stepper: str = "kvaerno3",
 ) -> FlowSolution:
-    """Solve the LPA flow ``∂_t U = k^{d+2}[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)]`` from Λ to k_ir.
+    """Solve the LPA flow ``∂_t U = k^d[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)]`` from Λ to k_ir.
 
     Args:
         potential: ``U_Λ(ρ)``, any jnp-traceable function of ρ = φ²/2 (an
@@ -420,11 +437,17 @@ def solve_flow(
     n = validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, grid, rho_max)
     rule = threshold_rule(regulator, d)
     return _solve_core(
-        potential, rule, d, N, Lambda, k_ir, rho_max, ks_out, n, rtol, atol, max_steps
+        potential, rule, d, N, Lambda, k_ir, rho_max, ks_out, n, rtol, atol, max_steps, pole_gap,
+        stepper,
     )
 
 
-def _solve_core(potential, rule, d, N, Lambda, k_ir, rho_max, ks_out, n, rtol, atol, max_steps):
+def _solve_core(
+    potential, rule, d, N, Lambda, k_ir, rho_max, ks_out, n, rtol, atol, max_steps, pole_gap,
+    stepper="kvaerno3",
+):
+    if stepper not in _STEPPERS:
+        raise ValueError(f"stepper must be one of {sorted(_STEPPERS)}; got {stepper!r}")
     Lambda = jnp.asarray(Lambda, dtype=float)
     k_ir = jnp.asarray(k_ir, dtype=float)
     if ks_out is None:
@@ -445,4 +468,7 @@ def _solve_core(potential, rule, d, N, Lambda, k_ir, rho_max, ks_out, n, rtol, a
         rtol,
         atol,
         max_steps,
+        pole_gap,
+        stepper,
     )
+
