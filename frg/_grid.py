@@ -97,15 +97,22 @@ def integrate_cells(u, h, U0):
 
 
 def field_interface(u, h):
-    """Interface values i = 0..n at σ_i = i h: Goldstone argument u/σ and slope ∂_σ u."""
+    """Interface values i = 0..n at σ_i = i h: Goldstone argument U'(ρ) and slope ∂_σ u.
+
+    The Goldstone argument is the average of ``v_j = u_j/σ_j`` (= U'(ρ_j)) of the two
+    neighbouring cells (ghost ``v_{−1} = v_0``, U' is even in σ), the slope the
+    centred difference (ghost ``u_{−1} = −u_0``). Both then carry the same O(h²)
+    offset at every interface, ρ = 0 included, so the flux difference is consistent.
+    """
     n = u.shape[0]
-    sig_i = jnp.arange(1, n) * h
-    ubar = 0.5 * (u[1:] + u[:-1])
+    sig = (jnp.arange(n) + 0.5) * h
+    v = u / sig
+    vbar = 0.5 * (v[1:] + v[:-1])
+    v_end = v[-1] + 0.5 * (v[-1] - v[-2])
     du_in = (u[1:] - u[:-1]) / h
     du0 = 2.0 * u[0] / h  # odd symmetry: (u_0 − u_{−1})/h
     du_end = (u[-1] - u[-2]) / h
-    u_end = u[-1] + 0.5 * h * du_end
-    gold = jnp.concatenate([du0[None], ubar / sig_i, (u_end / (n * h))[None]])
+    gold = jnp.concatenate([v[:1], vbar, v_end[None]])
     du = jnp.concatenate([du0[None], du_in, du_end[None]])
     return gold, du
 
