@@ -33,7 +33,7 @@ def _ell_np(w, gap):
     wc = -1.0 + gap
     ok = w > wc
     l1 = C3 / (1.0 + np.where(ok, w, wc))
-    x = np.minimum((1.0 / gap) * (wc - np.where(ok, wc, w)), 600.0)
+    x = np.minimum((1.0 / gap) * (wc - np.where(ok, wc, w)), 60.0)
     return np.where(ok, l1, (C3 / gap) * np.exp(x))
 
 
@@ -52,11 +52,18 @@ def scipy_solve(kappa, n, method, rho_max=0.1, k_ir=1e-3, gap=1e-2, rtol=1e-6, a
         F = _ell_np(du / k2, gap)
         return -np.exp(-3 * s) * np.diff(F) / h
 
-    sparsity = diags([1, 1, 1], [-1, 0, 1], shape=(n, n))
+    sparsity = diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(n, n))
     kw = {"jac_sparsity": sparsity} if method == "BDF" else {"lband": 1, "uband": 1}
     t = time.perf_counter()
-    sol = solve_ivp(rhs, (0, np.log(1 / k_ir)), u0, method=method, rtol=rtol, atol=atol, **kw)
+    try:
+        sol = solve_ivp(rhs, (0, np.log(1 / k_ir)), u0, method=method, rtol=rtol, atol=atol, **kw)
+    except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc:
+        dt = time.perf_counter() - t
+        return dict(seconds=dt, ok=False, error=str(exc), nfev=-1, rho0=np.nan, m2R=np.nan)
     dt = time.perf_counter() - t
+    if not sol.success:
+        return dict(seconds=dt, ok=False, error=sol.message, nfev=int(sol.nfev), rho0=np.nan,
+                    m2R=np.nan)
     u = sol.y[:, -1]
     import jax.numpy as jnp
 

@@ -40,3 +40,8 @@ from .lpa import (
     solve_flow as solve_flow,
     threshold_rule_eta as threshold_rule_eta,
 )
+from .zero_d import (
+    PhiPotential as PhiPotential,
+    ZeroDResult as ZeroDResult,
+    solve_zero_d as solve_zero_d,
+)

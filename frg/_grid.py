@@ -136,7 +136,7 @@ def ell_continued(rule, w, gap=POLE_GAP):
     l1 = rule(ws, 1)
     l1c = rule(wc, 1)
     r = rule(wc, 2) / l1c
-    x = jnp.minimum(r * (wc - jnp.where(ok, wc, w)), 600.0)
+    x = jnp.minimum(r * (wc - jnp.where(ok, wc, w)), 60.0)
     return jnp.where(ok, l1, l1c * jnp.exp(x))
 
 

@@ -450,6 +450,14 @@ def _solve_core(
         raise ValueError(f"stepper must be one of {sorted(_STEPPERS)}; got {stepper!r}")
     Lambda = jnp.asarray(Lambda, dtype=float)
     k_ir = jnp.asarray(k_ir, dtype=float)
+    # Python-number couplings → arrays, so that new values do not recompile (filter_jit
+    # would treat them as static).
+    potential = jax.tree_util.tree_map(
+        lambda x: jnp.asarray(x, dtype=float)
+        if isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
+        else x,
+        potential,
+    )
     if ks_out is None:
         s_out = jnp.stack([jnp.zeros(()), jnp.log(Lambda / k_ir)])
     else:
