@@ -363,7 +363,16 @@ def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
 
 
 def validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, *, d_low=0.0):
-    """Eager checks of every argument of :func:`solve_flow` (ValueError naming it)."""
+    """Eager checks of every argument of :func:`solve_flow` (ValueError naming it).
+
+    Runs on concrete values only (traced arguments, e.g. under ``vmap``, skip their checks),
+    evaluated eagerly even inside a user's ``jit`` (``ensure_compile_time_eval``).
+    """
+    with jax.ensure_compile_time_eval():
+        return _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, d_low)
+
+
+def _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, d_low):
     n = integer("grid", n, 8)
     if not isinstance(regulator, AbstractRegulator):
         raise ValueError(f"regulator must be an frg regulator; got {regulator!r}")

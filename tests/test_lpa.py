@@ -43,7 +43,7 @@ class _Linear(eqx.Module):
 def test_free_theory_only_the_constant_flows():
     m2, N = 0.3, 2.0
     sol = frg.solve_flow(_Linear(m2), frg.Litim(), d=3.0, N=N, Lambda=1.0, k_ir=1e-2, grid=32,
-                         rho_max=0.1)
+                         rho_max=0.1, rtol=1e-10, atol=1e-13)
     assert sol.ok, sol.message
     np.testing.assert_allclose(np.asarray(sol.dU[-1]), m2, rtol=1e-12)
     np.testing.assert_allclose(np.asarray(sol.d2U[-1]), 0.0, atol=1e-8)
@@ -76,7 +76,8 @@ def test_large_N_matches_characteristic_solution():
 
 
 def test_grid_refinement_second_order():
-    m = [float(_solve(0.01, grid=n, k_ir=0.05).m2R[-1]) for n in (32, 64, 128)]
+    m = [float(_solve(0.01, grid=n, k_ir=0.05, rtol=1e-10, atol=1e-13).m2R[-1])
+         for n in (32, 64, 128)]
     order = np.log2(abs(m[0] - m[1]) / abs(m[1] - m[2]))
     assert 1.7 < order < 2.4, (m, order)
 
