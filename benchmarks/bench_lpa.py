@@ -24,7 +24,6 @@ from scipy.sparse import diags
 jax.config.update("jax_enable_x64", True)
 
 import frg  # noqa: E402
-from frg import _grid  # noqa: E402
 
 C3 = 1.0 / (6.0 * np.pi**2)  # Litim d = 3: ℓ_1(w) = C3/(1 + w)
 
@@ -62,14 +61,16 @@ def scipy_solve(kappa, n, method, rho_max=0.1, k_ir=1e-3, gap=1e-2, rtol=1e-6, a
         return dict(seconds=dt, ok=False, error=str(exc), nfev=-1, rho0=np.nan, m2R=np.nan)
     dt = time.perf_counter() - t
     if not sol.success:
-        return dict(seconds=dt, ok=False, error=sol.message, nfev=int(sol.nfev), rho0=np.nan,
-                    m2R=np.nan)
+        return dict(
+            seconds=dt, ok=False, error=sol.message, nfev=int(sol.nfev), rho0=np.nan, m2R=np.nan
+        )
     u = sol.y[:, -1]
     import jax.numpy as jnp
 
     rho0, m2R, _ = frg.lpa._readout(jnp.asarray(u), h)
-    return dict(seconds=dt, ok=bool(sol.success), nfev=int(sol.nfev), rho0=float(rho0),
-                m2R=float(m2R))
+    return dict(
+        seconds=dt, ok=bool(sol.success), nfev=int(sol.nfev), rho0=float(rho0), m2R=float(m2R)
+    )
 
 
 def frg_solve(kappa, n, rho_max=0.1, k_ir=1e-3):
@@ -83,8 +84,14 @@ def frg_solve(kappa, n, rho_max=0.1, k_ir=1e-3):
         t = time.perf_counter()
         sol = jax.block_until_ready(frg.solve_flow(pot, frg.Litim(), **kw))
         best = min(best, time.perf_counter() - t)
-    return dict(seconds=best, compile_seconds=first - best, status=sol.message,
-                steps=int(sol.num_steps), rho0=float(sol.rho0[-1]), m2R=float(sol.m2R[-1]))
+    return dict(
+        seconds=best,
+        compile_seconds=first - best,
+        status=sol.message,
+        steps=int(sol.num_steps),
+        rho0=float(sol.rho0[-1]),
+        m2R=float(sol.m2R[-1]),
+    )
 
 
 def main(argv=None):
@@ -103,14 +110,21 @@ def main(argv=None):
                 r["LSODA"] = scipy_solve(kappa, n, "LSODA")
             rows.append(r)
             f = r["frg"]
-            line = (f"n={n} kappa={kappa}: frg {f['seconds']:.3f}s (compile {f['compile_seconds']:.1f}s,"
-                    f" {f['steps']} steps, {f['status']}) rho0={f['rho0']:.8f} m2R={f['m2R']:.8g}")
+            line = (
+                f"n={n} kappa={kappa}: frg {f['seconds']:.3f}s "
+                f"(compile {f['compile_seconds']:.1f}s,"
+                f" {f['steps']} steps, {f['status']}) rho0={f['rho0']:.8f} m2R={f['m2R']:.8g}"
+            )
             for m in ("BDF", "LSODA"):
                 if m in r:
                     b = r[m]
-                    line += (f"\n    {m}: {b['seconds']:.3f}s ok={b['ok']} ratio {b['seconds'] / f['seconds']:.1f}x"
-                             f"  rho0={b['rho0']:.8f} m2R={b['m2R']:.8g}"
-                             f"  |drho0|={abs(b['rho0'] - f['rho0']):.1e} |dm2R|={abs(b['m2R'] - f['m2R']):.1e}")
+                    line += (
+                        f"\n    {m}: {b['seconds']:.3f}s ok={b['ok']} "
+                        f"ratio {b['seconds'] / f['seconds']:.1f}x"
+                        f"  rho0={b['rho0']:.8f} m2R={b['m2R']:.8g}"
+                        f"  |drho0|={abs(b['rho0'] - f['rho0']):.1e}"
+                        f" |dm2R|={abs(b['m2R'] - f['m2R']):.1e}"
+                    )
             print(line, file=sys.stderr if args.json else sys.stdout, flush=True)
     if args.json:
         print(json.dumps(rows))

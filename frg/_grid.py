@@ -122,7 +122,7 @@ POLE_GAP = 1e-2
 
 
 def ell_continued(rule, w, gap=POLE_GAP):
-    """``ℓ_1(w)``, continued exponentially (C¹, increasing toward the pole) below ``w_c = w_pole + gap``.
+    """``ℓ_1(w)``, continued exponentially (C¹, growing toward the pole) below ``w_pole + gap``.
 
     Below ``w_c`` the flux is ``ℓ_1(w_c) exp(r (w_c − w))``, ``r = ℓ_2(w_c)/ℓ_1(w_c)``
     (≈ 1/gap): it keeps growing (so the flow stays forward-parabolic and convexity

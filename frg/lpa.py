@@ -132,7 +132,8 @@ def lpa_rhs_dimensionless(u, rho_tilde, rule, d, N, eta=0.0, *, rule_eta=None):
 
     Example:
         >>> r = (jnp.arange(64) + 0.5) * 0.02
-        >>> f = frg.lpa_rhs_dimensionless(0.1 * r - 0.02, r, frg.threshold_rule(frg.Litim(), 3.0), 3.0, 1.0)
+        >>> rule = frg.threshold_rule(frg.Litim(), 3.0)
+        >>> f = frg.lpa_rhs_dimensionless(0.1 * r - 0.02, r, rule, 3.0, 1.0)
 
     Reference: Berges, Tetradis, Wetterich, Phys. Rep. 363, 223 (2002), eq. (5.8).
     """
@@ -248,7 +249,9 @@ def _make_solver(rtol, atol, stepper="kvaerno3"):
 
 
 @eqx.filter_jit
-def _solve(potential, rule, d, N, Lambda, k_ir, rho_max, s_out, n, rtol, atol, max_steps, gap, stepper):
+def _solve(
+    potential, rule, d, N, Lambda, k_ir, rho_max, s_out, n, rtol, atol, max_steps, gap, stepper
+):
     sig_max = jnp.sqrt(2.0 * rho_max)
     h = sig_max / n
     sig = (jnp.arange(n) + 0.5) * h
@@ -446,13 +449,37 @@ def solve_flow(
     n = validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, grid, rho_max)
     rule = threshold_rule(regulator, d)
     return _solve_core(
-        potential, rule, d, N, Lambda, k_ir, rho_max, ks_out, n, rtol, atol, max_steps, pole_gap,
+        potential,
+        rule,
+        d,
+        N,
+        Lambda,
+        k_ir,
+        rho_max,
+        ks_out,
+        n,
+        rtol,
+        atol,
+        max_steps,
+        pole_gap,
         stepper,
     )
 
 
 def _solve_core(
-    potential, rule, d, N, Lambda, k_ir, rho_max, ks_out, n, rtol, atol, max_steps, pole_gap,
+    potential,
+    rule,
+    d,
+    N,
+    Lambda,
+    k_ir,
+    rho_max,
+    ks_out,
+    n,
+    rtol,
+    atol,
+    max_steps,
+    pole_gap,
     stepper="kvaerno3",
 ):
     if stepper not in _STEPPERS:
@@ -462,9 +489,11 @@ def _solve_core(
     # Python-number couplings → arrays, so that new values do not recompile (filter_jit
     # would treat them as static).
     potential = jax.tree_util.tree_map(
-        lambda x: jnp.asarray(x, dtype=float)
-        if isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
-        else x,
+        lambda x: (
+            jnp.asarray(x, dtype=float)
+            if isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
+            else x
+        ),
         potential,
     )
     if ks_out is None:
@@ -488,4 +517,3 @@ def _solve_core(
         pole_gap,
         stepper,
     )
-

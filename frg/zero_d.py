@@ -63,7 +63,7 @@ class _OneLoop(eqx.Module):
 
 
 def zero_d_rule() -> ThresholdRule:
-    """``ℓ_1(w) = 1/(1 + w)``: the 0-D flow with R_k = k² is ``∂_t U = k²[(N−1)ℓ_1(U'/k²) + ℓ_1(...)]``."""
+    """``ℓ_1(w) = 1/(1 + w)``: with R_k = k², ``∂_t U = (N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)``."""
     one = jnp.ones((1,))
     return ThresholdRule(y=0.5 * one, q=one, c=one)
 
@@ -152,8 +152,20 @@ def solve_zero_d(
     kw = dict(rtol=rtol, atol=atol, max_steps=max_steps, pole_gap=1e-2)
     sols = [
         lpa._solve_core(
-            U_L, rule, 0.0, N, Lambda, k_ir, rho_max, None, n, kw["rtol"], kw["atol"],
-            kw["max_steps"], kw["pole_gap"], "kvaerno5",
+            U_L,
+            rule,
+            0.0,
+            N,
+            Lambda,
+            k_ir,
+            rho_max,
+            None,
+            n,
+            kw["rtol"],
+            kw["atol"],
+            kw["max_steps"],
+            kw["pole_gap"],
+            "kvaerno5",
         )
         for n in (grid, 2 * grid)
     ]

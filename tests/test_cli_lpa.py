@@ -13,9 +13,29 @@ def _json(capsys, argv):
 
 
 def test_flow_json(capsys):
-    rc, d = _json(capsys, ["flow", "--N", "1", "--d", "3", "--regulator", "litim", "--lam", "1",
-                           "--kappa", "0.05", "--k-ir", "1e-3", "--grid", "64", "--rho-max",
-                           "0.1", "--json"])
+    rc, d = _json(
+        capsys,
+        [
+            "flow",
+            "--N",
+            "1",
+            "--d",
+            "3",
+            "--regulator",
+            "litim",
+            "--lam",
+            "1",
+            "--kappa",
+            "0.05",
+            "--k-ir",
+            "1e-3",
+            "--grid",
+            "64",
+            "--rho-max",
+            "0.1",
+            "--json",
+        ],
+    )
     assert rc == 0 and d["status"] == "success"
     for key in ("rho0", "m2R", "solve_seconds", "compile_seconds"):
         assert isinstance(d[key], float)
@@ -23,8 +43,23 @@ def test_flow_json(capsys):
 
 
 def test_zero_d_json(capsys):
-    rc, d = _json(capsys, ["zero-d", "--N", "1", "--m2", "-1", "--lam", "1", "--g6", "0",
-                           "--rho-max", "20", "--json"])
+    rc, d = _json(
+        capsys,
+        [
+            "zero-d",
+            "--N",
+            "1",
+            "--m2",
+            "-1",
+            "--lam",
+            "1",
+            "--g6",
+            "0",
+            "--rho-max",
+            "20",
+            "--json",
+        ],
+    )
     assert rc == 0 and d["status"] == "success"
     assert abs(d["gamma2"] / 0.19950989300987482 - 1) < 1e-6
 

@@ -42,14 +42,29 @@ class _Linear(eqx.Module):
 
 def test_free_theory_only_the_constant_flows():
     m2, N = 0.3, 2.0
-    sol = frg.solve_flow(_Linear(m2), frg.Litim(), d=3.0, N=N, Lambda=1.0, k_ir=1e-2, grid=32,
-                         rho_max=0.1, rtol=1e-10, atol=1e-13)
+    sol = frg.solve_flow(
+        _Linear(m2),
+        frg.Litim(),
+        d=3.0,
+        N=N,
+        Lambda=1.0,
+        k_ir=1e-2,
+        grid=32,
+        rho_max=0.1,
+        rtol=1e-10,
+        atol=1e-13,
+    )
     assert sol.ok, sol.message
     np.testing.assert_allclose(np.asarray(sol.dU[-1]), m2, rtol=1e-12)
     np.testing.assert_allclose(np.asarray(sol.d2U[-1]), 0.0, atol=1e-8)
     # U(0) flows by  ∂_t U0 = N C3 k^3/(1 + m2/k^2):  ΔU0 = -∫_{ln k_ir}^0 ... d ln k
-    dU0 = -quad(lambda t: N * C3 * np.exp(3 * t) / (1 + m2 * np.exp(-2 * t)), np.log(1e-2), 0,
-                epsabs=0, epsrel=1e-12)[0]
+    dU0 = -quad(
+        lambda t: N * C3 * np.exp(3 * t) / (1 + m2 * np.exp(-2 * t)),
+        np.log(1e-2),
+        0,
+        epsabs=0,
+        epsrel=1e-12,
+    )[0]
     U = np.asarray(sol.U)
     np.testing.assert_allclose(U[-1] - U[0], dU0, rtol=1e-6)
 
@@ -58,26 +73,41 @@ def test_large_N_matches_characteristic_solution():
     # U = N Ũ(ρ/N): as N -> ∞, ∂_t ũ = ∂_ρ̃ [k^3 ℓ_1(ũ/k^2)], solved along characteristics
     # dρ̃/dt = k ℓ_2(ũ/k^2) with ũ constant.  ũ_Λ = lt (ρ̃ + c0) (symmetric phase).
     N, lt, c0, k_ir, rt_max = 2.0e4, 1.0, 0.02, 0.1, 0.1
-    sol = frg.solve_flow(frg.RhoPotential(lam=lt / N, kappa=-c0 * N), frg.Litim(), d=3.0, N=N,
-                         Lambda=1.0, k_ir=k_ir, grid=64, rho_max=rt_max * N)
+    sol = frg.solve_flow(
+        frg.RhoPotential(lam=lt / N, kappa=-c0 * N),
+        frg.Litim(),
+        d=3.0,
+        N=N,
+        Lambda=1.0,
+        k_ir=k_ir,
+        grid=64,
+        rho_max=rt_max * N,
+    )
     assert sol.ok, sol.message
 
     def G(u):
-        return quad(lambda t: C3 * np.exp(t) / (1 + u * np.exp(-2 * t)) ** 2, np.log(k_ir), 0,
-                    epsabs=0, epsrel=1e-12)[0]
+        return quad(
+            lambda t: C3 * np.exp(t) / (1 + u * np.exp(-2 * t)) ** 2,
+            np.log(k_ir),
+            0,
+            epsabs=0,
+            epsrel=1e-12,
+        )[0]
 
     rt = np.asarray(sol.rho) / N
     num = np.asarray(sol.dU[-1])
     sel = (rt > 0.01) & (rt < 0.06)  # away from the inflow boundary
     for r, u in zip(rt[sel][::4], num[sel][::4], strict=True):
         # ρ̃ = ρ̃_Λ − G(ũ_Λ(ρ̃_Λ))
-        r0 = brentq(lambda x: x - G(lt * (x + c0)) - r, r - 1, r + 1, xtol=1e-14)
+        r0 = brentq(lambda x, r=r: x - G(lt * (x + c0)) - r, r - 1, r + 1, xtol=1e-14)
         np.testing.assert_allclose(u, lt * (r0 + c0), rtol=2e-3)
 
 
 def test_grid_refinement_second_order():
-    m = [float(_solve(0.01, grid=n, k_ir=0.05, rtol=1e-10, atol=1e-13).m2R[-1])
-         for n in (32, 64, 128)]
+    m = [
+        float(_solve(0.01, grid=n, k_ir=0.05, rtol=1e-10, atol=1e-13).m2R[-1])
+        for n in (32, 64, 128)
+    ]
     order = np.log2(abs(m[0] - m[1]) / abs(m[1] - m[2]))
     assert 1.7 < order < 2.4, (m, order)
 
@@ -106,10 +136,20 @@ def test_dimensionless_rhs_matches_pointwise_form():
     n, h = 400, 0.001
     r = (jnp.arange(n) + 0.5) * h
     u = 0.3 * r - 0.05 + 0.5 * r**2
-    fv = frg.lpa_rhs_dimensionless(u, r, rule, 3.0, 2.0, eta=0.1,
-                                   rule_eta=frg.threshold_rule_eta(frg.Litim(), 3.0))
-    pw = frg.lpa_beta_pointwise(u, 0.3 + r, jnp.ones_like(r), r, rule, 3.0, 2.0, eta=0.1,
-                                rule_eta=frg.threshold_rule_eta(frg.Litim(), 3.0))
+    fv = frg.lpa_rhs_dimensionless(
+        u, r, rule, 3.0, 2.0, eta=0.1, rule_eta=frg.threshold_rule_eta(frg.Litim(), 3.0)
+    )
+    pw = frg.lpa_beta_pointwise(
+        u,
+        0.3 + r,
+        jnp.ones_like(r),
+        r,
+        rule,
+        3.0,
+        2.0,
+        eta=0.1,
+        rule_eta=frg.threshold_rule_eta(frg.Litim(), 3.0),
+    )
     np.testing.assert_allclose(np.asarray(fv)[5:-5], np.asarray(pw)[5:-5], rtol=1e-4, atol=1e-6)
     # η part of the Litim threshold: (1 - η/(d+2))
     re = frg.threshold_rule_eta(frg.Exponential(), 3.0)
@@ -142,8 +182,7 @@ def test_bad_potential_and_regulator():
     with pytest.raises(ValueError, match="unbounded below"):
         frg.solve_flow(frg.RhoPotential(-1.0, 0.05), frg.Litim(), **KW)
     with pytest.raises(ValueError, match="vanish"):
-        frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.CustomShape(lambda y: 1.0 + 0 * y),
-                       **KW)
+        frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.CustomShape(lambda y: 1.0 + 0 * y), **KW)
     with pytest.raises(ValueError, match="d/2"):
         frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.Mass(), **KW)
 

@@ -10,8 +10,9 @@ import frg
 def exact_vertices(m2, lam, g6, N):
     """Γ^(2)(0) = 1/<φ1²>, Γ^(4)(0) = -(<φ1⁴> - 3<φ1²>²)/<φ1²>⁴ (radial quadrature)."""
     V = lambda r: m2 / 2 * r**2 + lam / 24 * r**4 + g6 / 720 * r**6
-    mom = lambda p: quad(lambda r: r ** (N - 1 + p) * np.exp(-V(r)), 0, np.inf, epsabs=0,
-                         epsrel=1e-13, limit=200)[0]
+    mom = lambda p: quad(
+        lambda r: r ** (N - 1 + p) * np.exp(-V(r)), 0, np.inf, epsabs=0, epsrel=1e-13, limit=200
+    )[0]
     z0, z2, z4 = mom(0), mom(2), mom(4)
     p2 = z2 / z0 / N  # <φ1²> = <r²>/N
     p4 = 3 * z4 / z0 / (N * (N + 2))  # <φ1⁴> = 3<r⁴>/(N(N+2))

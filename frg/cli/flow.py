@@ -8,7 +8,9 @@ from ._common import add_command, progress
 
 
 def register(subparsers) -> None:
-    p = add_command(subparsers, "flow", run, "LPA flow of the O(N) model, U_L = lam/2 (rho-kappa)^2")
+    p = add_command(
+        subparsers, "flow", run, "LPA flow of the O(N) model, U_L = lam/2 (rho-kappa)^2"
+    )
     p.add_argument("--N", type=float, default=1.0, help="number of field components (real, >= 1)")
     p.add_argument("--d", type=float, default=3.0, help="dimension, 0 < d <= 4")
     p.add_argument("--regulator", default="litim", help="litim | exponential | power | mass")
@@ -35,10 +37,18 @@ def run(args) -> dict:
         couplings = couplings[:-1]
     pot = frg.RhoPotential(lam=args.lam, kappa=args.kappa, couplings=couplings)
     ks = np.geomspace(args.Lambda, args.k_ir, 9) if args.plot else None
-    kw = dict(d=args.d, N=args.N, Lambda=args.Lambda, k_ir=args.k_ir, grid=args.grid,
-              rho_max=args.rho_max, ks_out=ks)
-    frg.lpa.validate_flow_inputs(pot, reg, args.d, args.N, args.Lambda, args.k_ir, args.grid,
-                                 args.rho_max)
+    kw = dict(
+        d=args.d,
+        N=args.N,
+        Lambda=args.Lambda,
+        k_ir=args.k_ir,
+        grid=args.grid,
+        rho_max=args.rho_max,
+        ks_out=ks,
+    )
+    frg.lpa.validate_flow_inputs(
+        pot, reg, args.d, args.N, args.Lambda, args.k_ir, args.grid, args.rho_max
+    )
     progress(f"compiling and solving the LPA flow on {args.grid} cells ...")
     t0 = time.perf_counter()
     sol = jax.block_until_ready(frg.solve_flow(pot, reg, **kw))
@@ -55,7 +65,10 @@ def run(args) -> dict:
         "solve_seconds": warm,
         "compile_seconds": max(first - warm, 0.0),
         "num_steps": int(sol.num_steps),
-        "N": args.N, "d": args.d, "regulator": args.regulator, "grid": args.grid,
+        "N": args.N,
+        "d": args.d,
+        "regulator": args.regulator,
+        "grid": args.grid,
     }
     if args.plot:
         from frg._plots import plot_flow

@@ -8,8 +8,12 @@ from ._common import add_command, progress
 
 
 def register(subparsers) -> None:
-    p = add_command(subparsers, "zero-d", run,
-                    "0-D O(N) model V = m2/2|phi|^2 + lam/4!|phi|^4 + g6/6!|phi|^6 (exact LPA)")
+    p = add_command(
+        subparsers,
+        "zero-d",
+        run,
+        "0-D O(N) model V = m2/2|phi|^2 + lam/4!|phi|^4 + g6/6!|phi|^6 (exact LPA)",
+    )
     p.add_argument("--N", type=float, default=1.0, help="number of components (real, >= 1)")
     p.add_argument("--m2", type=float, default=1.0)
     p.add_argument("--lam", type=float, default=1.0)
@@ -29,8 +33,16 @@ def run(args) -> dict:
     progress("solving the 0-D flow on two grids (Richardson) ...")
     t0 = time.perf_counter()
     res = jax.block_until_ready(
-        frg.solve_zero_d(args.m2, args.lam, args.g6, args.N, Lambda=args.Lambda, k_ir=args.k_ir,
-                         grid=args.grid, rho_max=args.rho_max)
+        frg.solve_zero_d(
+            args.m2,
+            args.lam,
+            args.g6,
+            args.N,
+            Lambda=args.Lambda,
+            k_ir=args.k_ir,
+            grid=args.grid,
+            rho_max=args.rho_max,
+        )
     )
     out = {
         "gamma2": float(res.gamma2),
