@@ -22,6 +22,7 @@ from scipy.integrate import solve_ivp
 from scipy.sparse import diags
 
 jax.config.update("jax_enable_x64", True)
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 
 import frg  # noqa: E402
 
