@@ -111,8 +111,11 @@ def field_interface(u, h):
     v_end = v[-1] + 0.5 * (v[-1] - v[-2])
     du_in = (u[1:] - u[:-1]) / h
     du0 = 2.0 * u[0] / h  # odd symmetry: (u_0 − u_{−1})/h
-    # slope at σ_n linearly extrapolated from the last two interior interfaces (O(h²))
-    du_end = 2.0 * du_in[-1] - du_in[-2]
+    # outer boundary: u linearly extrapolated (ghost u_n = 2u_{n−1} − u_{n−2}), i.e. the
+    # slope of the last two cells. First order at σ_max but stable; a second-order slope
+    # extrapolation (2 s_{n−1} − s_{n−2}) is anti-diffusive in the last cell and needed
+    # 4x more steps (docs/lpa.md).
+    du_end = du_in[-1]
     gold = jnp.concatenate([v[:1], vbar, v_end[None]])
     du = jnp.concatenate([du0[None], du_in, du_end[None]])
     return gold, du

@@ -99,7 +99,7 @@ def solve_zero_d(
     *,
     Lambda=100.0,
     k_ir=1e-5,
-    grid: int = 400,
+    grid: int = 100,
     rho_max=None,
     rtol: float = 1e-9,
     atol: float = 1e-11,
@@ -177,12 +177,12 @@ def solve_zero_d(
 
 
 def _default_rho_max(m2, lam, g6, N):
-    """Domain: where V'(ρ) ≥ 40 + 10 N (the flow there is perturbative and slow)."""
+    """Domain: where V'(ρ) ≥ 5 + N, at least 10 (beyond, the flow is slow; docs/lpa.md)."""
     mc, lc, gc, Nc = (lpa._concrete(x) for x in (m2, lam, g6, N))
     if any(x is None for x in (mc, lc, gc, Nc)):
         raise ValueError("rho_max must be given when couplings are traced")
-    target = 40.0 + 10.0 * float(Nc)
+    target = 5.0 + float(Nc)
     rho = np.linspace(0, 1e4, 200001)
     dV = float(mc) + float(lc) * rho / 3.0 + float(gc) * rho**2 / 30.0
     idx = np.argmax(dV >= target)
-    return float(max(rho[idx], 1.0))
+    return float(max(rho[idx], 10.0))

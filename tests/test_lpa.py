@@ -104,8 +104,10 @@ def test_large_N_matches_characteristic_solution():
 
 
 def test_grid_refinement_second_order():
+    # outer boundary far away (rho_max = 0.4) so that its first-order extrapolation does
+    # not reach ρ = 0 by k_ir: the interior scheme is second order
     m = [
-        float(_solve(0.01, grid=n, k_ir=0.05, rtol=1e-10, atol=1e-13).m2R[-1])
+        float(_solve(0.01, grid=n, k_ir=0.05, rho_max=0.4, rtol=1e-10, atol=1e-13).m2R[-1])
         for n in (32, 64, 128)
     ]
     order = np.log2(abs(m[0] - m[1]) / abs(m[1] - m[2]))
