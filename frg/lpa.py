@@ -1,13 +1,17 @@
 """LPA flow of the O(N) model in d dimensions: ∂_t U = k^d[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)].
 
-The state is ``u = ∂_ρ U`` on a cell-centred grid in ρ = φ²/2 plus ``U(0)``; the
-flow is written in conservative form ``∂_t u = ∂_ρ F`` and discretised with a
-centred three-point finite-volume flux (``frg/_grid.py``), so the Jacobian is
-tridiagonal. It is integrated in s = −t = ln(Λ/k) with diffrax's L-stable ESDIRK
-``Kvaerno5`` (PID step control), whose Newton (chord) iterations use a
-tridiagonal Jacobian built from three JVPs (lineax colouring) and solved by the
-Thomas algorithm: O(n) per step. This keeps the broken phase (convexity
-restoration: U' → −k² inside the minimum, stiff and shock-like) stable and fast.
+The state is ``u = ∂_σ U`` on a cell-centred grid in the field σ = |φ| = √(2ρ)
+(odd in σ: symmetry ghost cell at σ = 0) plus ``U(0)``; the flow is written in
+conservative form ``∂_t u = ∂_σ F``, F = k^d[(N−1)ℓ_1(u/(σk²)) + ℓ_1(∂_σu/k²)] (pure
+nonlinear diffusion for N = 1), and discretised with a centred three-point
+finite-volume flux (``frg/_grid.py``), so the Jacobian is tridiagonal. ℓ_1 is
+continued smoothly past the propagator pole (``pole_gap``), so trial states that
+overshoot it stay finite. It is integrated in s = −t = ln(Λ/k) with diffrax's
+L-stable ESDIRK ``Kvaerno5`` (PID step control), whose Newton iterations
+(optimistix) use a tridiagonal Jacobian built from three JVPs (lineax colouring)
+and solved by the Thomas algorithm: O(n) per iteration. This keeps the broken phase
+(convexity restoration: U' → −k² inside the minimum, stiff and shock-like) stable.
+The dimensionless form :func:`lpa_rhs_dimensionless` works on a ρ̃ grid.
 See docs/lpa.md for the measurements behind the choice.
 
 Conventions (shared/design/conventions.md): t = ln(k/Λ), ρ = φ²/2, R_k = Z p² r(y);
@@ -420,7 +424,7 @@ def solve_flow(
     atol: float = 1e-9,
     max_steps: int = 20_000,
     pole_gap: float = 1e-2,
-    stepper: str = "kvaerno3",
+    stepper: str = "kvaerno5",
 ) -> FlowSolution:
     """Solve the LPA flow ``∂_t U = k^d[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)]`` from Λ to k_ir.
 
@@ -480,7 +484,7 @@ def _solve_core(
     atol,
     max_steps,
     pole_gap,
-    stepper="kvaerno3",
+    stepper="kvaerno5",
 ):
     if stepper not in _STEPPERS:
         raise ValueError(f"stepper must be one of {sorted(_STEPPERS)}; got {stepper!r}")
