@@ -95,15 +95,53 @@ from .receptive import (
     conv_receptive_fields as conv_receptive_fields,
     dense_receptive_fields as dense_receptive_fields,
     receptive_radius as receptive_radius,
+from ._x64 import x64 as x64
+from ._x64 import x64_enabled as x64_enabled
+
+# LPA flow of the O(N) model (frg/lpa.py, frg/_grid.py) and the 0-D model (frg/zero_d.py)
+from .lpa import (
+    STATUS_MESSAGES as STATUS_MESSAGES,
+)
+from .lpa import (
+    FlowSolution as FlowSolution,
+)
+from .lpa import (
+    RhoPotential as RhoPotential,
+)
+from .lpa import (
+    lpa_beta_pointwise as lpa_beta_pointwise,
+)
+from .lpa import (
+    lpa_rhs_dimensionless as lpa_rhs_dimensionless,
+)
+from .lpa import (
+    solve_flow as solve_flow,
+)
+from .lpa import (
+    threshold_rule_eta as threshold_rule_eta,
 )
 from .regulators import (
     REGULATORS as REGULATORS,
+)
+from .regulators import (
     AbstractRegulator as AbstractRegulator,
+)
+from .regulators import (
     CustomShape as CustomShape,
+)
+from .regulators import (
     Exponential as Exponential,
+)
+from .regulators import (
     Litim as Litim,
+)
+from .regulators import (
     Mass as Mass,
+)
+from .regulators import (
     PowerLaw as PowerLaw,
+)
+from .regulators import (
     make_regulator as make_regulator,
 )
 from .sweep import (
@@ -115,9 +153,17 @@ from .sweep import (
 )
 from .threshold import (
     ThresholdRule as ThresholdRule,
+)
+from .threshold import (
     litim_threshold as litim_threshold,
+)
+from .threshold import (
     threshold as threshold,
+)
+from .threshold import (
     threshold_rule as threshold_rule,
+)
+from .threshold import (
     v_d as v_d,
 )
 from .vrg import (
@@ -127,4 +173,12 @@ from .vrg import (
     vrg_analysis as vrg_analysis,
     vrg_hidden_hamiltonian as vrg_hidden_hamiltonian,
     walsh_couplings as walsh_couplings,
+from .zero_d import (
+    PhiPotential as PhiPotential,
+)
+from .zero_d import (
+    ZeroDResult as ZeroDResult,
+)
+from .zero_d import (
+    solve_zero_d as solve_zero_d,
 )

@@ -10,7 +10,7 @@ With ``y = q^2/k^2`` and a regulator ``R_k = Z k^2 g(y)``,
     v_d^{-1} = 2^{d+1} π^{d/2} Γ(d/2).
 
 For the Litim regulator ℓ_n^d(w) = (4 v_d/d)/(1 + w)^n, so the LPA flow reads
-∂_t U = k^{d+2} [(N−1) ℓ_1(U'/k^2) + ℓ_1((U' + 2ρU'')/k^2)], as in
+∂_t U = k^d [(N−1) ℓ_1(U'/k^2) + ℓ_1((U' + 2ρU'')/k^2)], as in
 ``shared/design/conventions.md``.
 
 The integral is done once per (regulator, d) by double-exponential quadrature

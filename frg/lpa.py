@@ -1,0 +1,523 @@
+"""LPA flow of the O(N) model in d dimensions: ∂_t U = k^d[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)].
+
+The state is ``u = ∂_σ U`` on a cell-centred grid in the field σ = |φ| = √(2ρ)
+(odd in σ: symmetry ghost cell at σ = 0) plus ``U(0)``; the flow is written in
+conservative form ``∂_t u = ∂_σ F``, F = k^d[(N−1)ℓ_1(u/(σk²)) + ℓ_1(∂_σu/k²)] (pure
+nonlinear diffusion for N = 1), and discretised with a centred three-point
+finite-volume flux (``frg/_grid.py``), so the Jacobian is tridiagonal. ℓ_1 is
+continued smoothly past the propagator pole (``pole_gap``), so trial states that
+overshoot it stay finite. It is integrated in s = −t = ln(Λ/k) with diffrax's
+L-stable ESDIRK ``Kvaerno5`` (PID step control), whose Newton iterations
+(optimistix) use a tridiagonal Jacobian built from three JVPs (lineax colouring)
+and solved by the Thomas algorithm: O(n) per iteration. This keeps the broken phase
+(convexity restoration: U' → −k² inside the minimum, stiff and shock-like) stable.
+The dimensionless form :func:`lpa_rhs_dimensionless` works on a ρ̃ grid.
+See docs/lpa.md for the measurements behind the choice.
+
+Conventions (shared/design/conventions.md): t = ln(k/Λ), ρ = φ²/2, R_k = Z p² r(y);
+read-outs ρ0 = position of the minimum of U (0 in the symmetric phase), m2R = U'(0)
+in the symmetric phase and 2ρ0 U''(ρ0) (outer side) in the broken phase.
+
+Reference: E. Koenigstein et al., SciPost Phys. 12, 180 (2022) (FRG flows as
+conservation laws); J. Berges, N. Tetradis, C. Wetterich, Phys. Rep. 363, 223 (2002).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import diffrax
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import lineax as lx
+import numpy as np
+import optimistix as optx
+
+from . import _grid
+from ._validate import finite, in_range, integer
+from ._x64 import x64
+from .regulators import AbstractRegulator, Litim
+from .threshold import ThresholdRule, _de_nodes, threshold_rule, v_d
+
+__all__ = [
+    "RhoPotential",
+    "FlowSolution",
+    "solve_flow",
+    "lpa_rhs_dimensionless",
+    "lpa_beta_pointwise",
+    "threshold_rule_eta",
+    "STATUS_MESSAGES",
+]
+
+STATUS_MESSAGES = {
+    0: "success",
+    1: "step limit reached (max_steps) before k_ir",
+    2: "integration failed: the propagator pole k² + U' → 0 was reached or the state "
+    "became non-finite (step size collapsed)",
+    3: "non-finite values or pole crossed in the result",
+    4: "the minimum of U left the grid (increase rho_max)",
+}
+
+
+# --------------------------------------------------------------------------- potentials
+class RhoPotential(eqx.Module):
+    """Bare potential ``U_Λ(ρ) = lam/2 (ρ − kappa)² + Σ_{n≥3} g_n ρ^n`` (a pytree).
+
+    Args:
+        lam, kappa: quartic coupling and minimum position.
+        couplings: ``(g3, g4, ...)``, coefficients of ρ³, ρ⁴, ...
+
+    Example:
+        >>> U = frg.RhoPotential(lam=1.0, kappa=0.05)
+        >>> U(0.05)   # 0.0
+    """
+
+    lam: float | jax.Array = 1.0
+    kappa: float | jax.Array = 0.0
+    couplings: tuple = ()
+
+    def __call__(self, rho):
+        val = 0.5 * self.lam * (rho - self.kappa) ** 2
+        for i, g in enumerate(self.couplings):
+            val = val + g * rho ** (i + 3)
+        return val
+
+
+# --------------------------------------------------------------------------- η threshold
+def threshold_rule_eta(regulator: AbstractRegulator, d) -> ThresholdRule:
+    """Rule for the anomalous-dimension part: ``ℓ_n(w; η) = ℓ_n(w) + η · rule_eta(w, n)``.
+
+    With ``∂_t R_k = Z k²[2(g − y g') − η g]`` the η part is
+    ``−η v_d ∫ dy y^{d/2−1} g(y)/(y + g + w)^n``; for Litim it is
+    ``−η (4 v_d/d)/(d+2)/(1+w)^n`` (one node, exact).
+
+    Example:
+        >>> re = frg.threshold_rule_eta(frg.Litim(), 3.0)
+    """
+    d = jnp.asarray(d, dtype=float)
+    if isinstance(regulator, Litim):
+        one = jnp.ones((1,))
+        return ThresholdRule(y=0.5 * one, q=one, c=-(4.0 * v_d(d) / d / (d + 2.0)) * one)
+    y_np, dy_np = _de_nodes(regulator.support())
+    y = jnp.asarray(y_np)
+    gy = regulator.g(y)
+    c = -v_d(d) * y ** (0.5 * d - 1.0) * jnp.asarray(dy_np) * gy
+    q = y + gy
+    ok = jnp.isfinite(q) & jnp.isfinite(c)
+    return ThresholdRule(y=y, q=jnp.where(ok, q, 1.0), c=jnp.where(ok, c, 0.0))
+
+
+# --------------------------------------------------------------------------- dimensionless RHS
+def lpa_rhs_dimensionless(u, rho_tilde, rule, d, N, eta=0.0, *, rule_eta=None):
+    """Dimensionless LPA flow ``∂_t u`` on the cell-centred grid (stable signature).
+
+    For ``u = U'/(Z k²)`` as a function of ``ρ̃ = Z k^{2−d} ρ`` (held fixed):
+
+        ∂_t u = −(2−η) u + (d−2+η) ρ̃ ∂_ρ̃ u + ∂_ρ̃ [(N−1) ℓ_1(u) + ℓ_1(u + 2ρ̃ ∂_ρ̃ u)],
+
+    with ℓ_1 from ``rule`` (``frg.threshold_rule(reg, d)``) plus ``eta *
+    rule_eta`` (``frg.threshold_rule_eta(reg, d)``) when ``rule_eta`` is given (η in
+    the regulator insertion; without it η enters only the scaling terms). The flux
+    term uses the same conservative centred finite-volume scheme as
+    :func:`solve_flow` (``frg/_grid.py``), the scaling term ``ρ̃ ∂ρ̃ u`` centred
+    differences. NaN where an argument of ℓ_1 is past the pole.
+
+    Args:
+        u: array (n,), cell values on ``rho_tilde``.
+        rho_tilde: array (n,), uniform cell centres ``(j + 1/2) h`` (n ≥ 3).
+        rule: a :class:`~frg.ThresholdRule`.
+        d, N: dimension and number of field components (traceable).
+        eta: anomalous dimension.
+        rule_eta: optional η-part rule.
+
+    Returns:
+        ``∂_t u``, array (n,).
+
+    Example:
+        >>> r = (jnp.arange(64) + 0.5) * 0.02
+        >>> rule = frg.threshold_rule(frg.Litim(), 3.0)
+        >>> f = frg.lpa_rhs_dimensionless(0.1 * r - 0.02, r, rule, 3.0, 1.0)
+
+    Reference: Berges, Tetradis, Wetterich, Phys. Rep. 363, 223 (2002), eq. (5.8).
+    """
+    u = jnp.asarray(u)
+    rho_tilde = jnp.asarray(rho_tilde)
+    h = 2.0 * rho_tilde[0]
+    div, _ = _grid.flux_divergence(u, h, rule, N, 1.0, rule_eta=rule_eta, eta=eta)
+    du = _grid.centred_slope(u, h)
+    return -(2.0 - eta) * u + (d - 2.0 + eta) * rho_tilde * du + div
+
+
+def lpa_beta_pointwise(u, du, d2u, rho_tilde, rule, d, N, eta=0.0, *, rule_eta=None):
+    """Pointwise dimensionless LPA flow from ``u, u', u''`` (for spectral/collocation use).
+
+        ∂_t u = −(2−η)u + (d−2+η)ρ̃u' − (N−1)ℓ_2(u) u' − ℓ_2(u + 2ρ̃u') (3u' + 2ρ̃u'')
+
+    (ℓ_1' = −ℓ_2). Same conventions as :func:`lpa_rhs_dimensionless`.
+    """
+    l2a = rule(u, 2)
+    w = u + 2.0 * rho_tilde * du
+    l2b = rule(w, 2)
+    if rule_eta is not None:
+        l2a = l2a + eta * rule_eta(u, 2)
+        l2b = l2b + eta * rule_eta(w, 2)
+    return (
+        -(2.0 - eta) * u
+        + (d - 2.0 + eta) * rho_tilde * du
+        - (N - 1.0) * l2a * du
+        - l2b * (3.0 * du + 2.0 * rho_tilde * d2u)
+    )
+
+
+# --------------------------------------------------------------------------- solution
+class FlowSolution(eqx.Module):
+    """Result of :func:`solve_flow` (a pytree; outputs NaN-masked unless ``status == 0``).
+
+    Attributes:
+        k: (m,) scales of the saved states (decreasing, first Λ, last k_ir by default).
+        rho: (n,) cell centres.
+        U, dU, d2U: (m, n) U, U' = u and U'' at cell centres.
+        rho0, m2R: (m,) minimum position and curvature mass at each k.
+        status: int code, 0 = success (see :data:`STATUS_MESSAGES` / :attr:`message`).
+        num_steps, num_accepted, num_rejected: step counts of the solver.
+    """
+
+    k: jax.Array
+    rho: jax.Array
+    U: jax.Array
+    dU: jax.Array
+    d2U: jax.Array
+    rho0: jax.Array
+    m2R: jax.Array
+    status: jax.Array
+    num_steps: jax.Array
+    num_accepted: jax.Array
+    num_rejected: jax.Array
+
+    @property
+    def message(self) -> str:
+        """Readable status (concrete, scalar status only)."""
+        return STATUS_MESSAGES.get(int(np.asarray(self.status)), "unknown status")
+
+    @property
+    def ok(self) -> bool:
+        return bool(np.all(np.asarray(self.status) == 0))
+
+
+def _readout(u, h):
+    """ρ0, m2R from field-grid cell values ``u = ∂_σ U`` (n,) at one k; 'minimum off grid' flag."""
+    n = u.shape[-1]
+    sig = (jnp.arange(n) + 0.5) * h
+    _, up0 = _grid.field_uprime(u, h)
+    pos = u > 0
+    # outer side of the minimum: first two cells beyond the last non-positive one
+    last_neg = jnp.max(jnp.where(~pos, jnp.arange(n), -1))
+    j = jnp.clip(last_neg + 1, 0, n - 2)
+    s = (u[j + 1] - u[j]) / h  # ∂_σ² U = U' + 2ρU'' = 2ρ0 U''(ρ0) at the minimum
+    sig0 = jnp.maximum(sig[j] - u[j] / s, 0.0)
+    broken = up0 < 0
+    rho0 = jnp.where(broken, 0.5 * sig0**2, 0.0)
+    m2R = jnp.where(broken, s, up0)
+    off = broken & (last_neg >= n - 2)
+    return rho0, m2R, off
+
+
+class _TridiagonalChord(diffrax.VeryChord):
+    """diffrax's chord root finder with a tridiagonal (three-JVP) Jacobian."""
+
+    def init(self, fn, y, args, options, f_struct, aux_struct, tags):
+        return super().init(
+            fn, y, args, options, f_struct, aux_struct, frozenset({lx.tridiagonal_tag})
+        )
+
+
+class _TridiagonalNewton(optx.Newton):
+    """Optimistix Newton (re-linearised every iteration) with a tridiagonal Jacobian."""
+
+    def init(self, fn, y, args, options, f_struct, aux_struct, tags):
+        return super().init(
+            fn, y, args, options, f_struct, aux_struct, frozenset({lx.tridiagonal_tag})
+        )
+
+    def step(self, fn, y, args, options, state, tags):
+        return super().step(fn, y, args, options, state, frozenset({lx.tridiagonal_tag}))
+
+
+_STEPPERS = {"kvaerno3": diffrax.Kvaerno3, "kvaerno5": diffrax.Kvaerno5}
+
+
+def _make_solver(rtol, atol, stepper="kvaerno3"):
+    root = _TridiagonalNewton(rtol=rtol, atol=atol, linear_solver=lx.Tridiagonal())
+    return _STEPPERS[stepper](root_finder=root)
+
+
+@eqx.filter_jit
+def _solve(
+    potential, rule, d, N, Lambda, k_ir, rho_max, s_out, n, rtol, atol, max_steps, gap, stepper
+):
+    sig_max = jnp.sqrt(2.0 * rho_max)
+    h = sig_max / n
+    sig = (jnp.arange(n) + 0.5) * h
+    u_init = jax.vmap(jax.grad(lambda x: potential(0.5 * x * x)))(sig)
+    U0 = potential(jnp.zeros(()))
+    y0 = jnp.concatenate([U0[None], u_init])
+
+    def vf(s, y, args):
+        k = Lambda * jnp.exp(-s)
+        F = _grid.field_flux(y[1:], h, rule, N, k * k, gap)
+        # d/ds = −d/dt;  ∂_t U(0) = k^d F_0,  ∂_t u = k^d ∂_σ F
+        return -(k**d) * jnp.concatenate([F[:1], (F[1:] - F[:-1]) / h])
+
+    s1 = jnp.log(Lambda / k_ir)
+    sol = diffrax.diffeqsolve(
+        diffrax.ODETerm(vf),
+        _make_solver(rtol, atol, stepper),
+        t0=0.0,
+        t1=s1,
+        dt0=1e-3,
+        y0=y0,
+        saveat=diffrax.SaveAt(ts=s_out),
+        stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
+        max_steps=max_steps,
+        throw=False,
+    )
+    ys = sol.ys
+    U0s, us = ys[:, 0], ys[:, 1:]
+    ks = Lambda * jnp.exp(-s_out)
+    rho0, m2R, off = jax.vmap(lambda u: _readout(u, h))(us)
+    dU, _ = _grid.field_uprime(us, h)
+    # U'' = (∂_σ u − u/σ)/σ²
+    d2U = (_grid.centred_slope(us, h) - dU) / sig**2
+    U = _grid.integrate_cells(us, h, U0s)
+    res = sol.result
+    status = jnp.where(
+        res == diffrax.RESULTS.successful,
+        0,
+        jnp.where(res == diffrax.RESULTS.max_steps_reached, 1, 2),
+    )
+    gold, du = jax.vmap(lambda u: _grid.field_interface(u, h))(us)
+    wmin = jnp.minimum(jnp.min(gold, axis=1), jnp.min(du, axis=1)) / ks**2
+    # the flux is continued past w_pole + pole_gap (see _grid.ell_continued); a state
+    # that sits further than 1 (in w) past the pole is a genuine pole crossing
+    pole_ok = jnp.all(wmin > rule.w_pole - 1.0)
+    finite_ok = jnp.all(jnp.isfinite(ys))
+    status = jnp.where((status == 0) & ~(pole_ok & finite_ok), 3, status)
+    status = jnp.where((status == 0) & jnp.any(off), 4, status)
+    bad = status != 0
+    mask = lambda x: jnp.where(bad, jnp.nan, x)
+    stats = sol.stats
+    return FlowSolution(
+        k=ks,
+        rho=0.5 * sig**2,
+        U=mask(U),
+        dU=mask(dU),
+        d2U=mask(d2U),
+        rho0=mask(rho0),
+        m2R=mask(m2R),
+        status=status,
+        num_steps=stats["num_steps"],
+        num_accepted=stats["num_accepted_steps"],
+        num_rejected=stats["num_rejected_steps"],
+    )
+
+
+def _concrete(x):
+    """``x`` as a NumPy array if concrete, else ``None`` (traced: skip eager checks)."""
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        return None
+    except TypeError:
+        return None
+
+
+def _check_scalar(name, value, low, high, low_open=False, high_open=False):
+    if _concrete(value) is None:
+        return
+    in_range(name, value, low, high, low_open=low_open, high_open=high_open)
+
+
+def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
+    leaves = [x for x in jax.tree_util.tree_leaves(potential) if eqx.is_array_like(x)]
+    if any(_concrete(x) is None for x in leaves):
+        return
+    for x in leaves:
+        finite(f"{name} coupling", x)
+    with jax.enable_x64(True):
+        rho = (np.arange(n) + 0.5) * rho_max / n
+        try:
+            Uv = np.asarray(jax.vmap(potential)(jnp.asarray(rho)))
+            uv = np.asarray(jax.vmap(jax.grad(lambda r: potential(r)))(jnp.asarray(rho)))
+        except Exception as exc:  # noqa: BLE001
+            raise ValueError(
+                f"{name} must be a jnp-traceable function of rho returning a scalar: {exc}"
+            ) from exc
+    if not (np.all(np.isfinite(Uv)) and np.all(np.isfinite(uv))):
+        raise ValueError(f"{name}: U_Lambda must be finite on the grid [0, rho_max]")
+    if uv[-1] <= 0 or Uv[-1] <= Uv.min() + 0.0:
+        if not (uv[-1] > 0):
+            raise ValueError(
+                f"{name}: U_Lambda is unbounded below on the grid (U' at rho_max = {uv[-1]:.3g}; "
+                "valid: U' > 0 at rho_max, i.e. U increasing at the grid's outer edge)"
+            )
+    radial = uv + 2 * rho * np.gradient(uv, rho)
+    if np.min(uv) / Lambda**2 <= pole or np.min(radial) / Lambda**2 <= pole:
+        raise ValueError(
+            f"Lambda = {Lambda:g} is too small for this U_Lambda: need Lambda^2 + U' > 0 "
+            f"(and Lambda^2 + U' + 2 rho U'' > 0) on the grid; min U' = {np.min(uv):.3g}"
+        )
+
+
+def validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, *, d_low=0.0):
+    """Eager checks of every argument of :func:`solve_flow` (ValueError naming it).
+
+    Runs on concrete values only (traced arguments, e.g. under ``vmap``, skip their checks),
+    evaluated eagerly even inside a user's ``jit`` (``ensure_compile_time_eval``).
+    """
+    with jax.ensure_compile_time_eval():
+        return _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, d_low)
+
+
+def _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, d_low):
+    n = integer("grid", n, 8)
+    if not isinstance(regulator, AbstractRegulator):
+        raise ValueError(f"regulator must be an frg regulator; got {regulator!r}")
+    _check_scalar("d", d, d_low, 4.0, low_open=True)
+    _check_scalar("N", N, 1.0, np.inf)
+    _check_scalar("Lambda", Lambda, 0.0, np.inf, low_open=True)
+    _check_scalar("rho_max", rho_max, 0.0, np.inf, low_open=True)
+    Lc, kc = _concrete(Lambda), _concrete(k_ir)
+    if kc is not None:
+        hi = float(Lc) if Lc is not None else np.inf
+        in_range("k_ir", k_ir, 0.0, hi, low_open=True, high_open=True)
+    dc = _concrete(d)
+    if (
+        dc is not None
+        and d_low == 0.0
+        and all(_concrete(x) is not None for x in jax.tree_util.tree_leaves(regulator))
+    ):
+        regulator.check(float(dc))
+    if not callable(potential):
+        raise ValueError("potential must be a callable U_Lambda(rho)")
+    rc = _concrete(rho_max)
+    if Lc is not None and rc is not None and dc is not None:
+        rule = threshold_rule(regulator, float(dc)) if d_low == 0.0 else None
+        pole = float(np.asarray(rule.w_pole)) if rule is not None else -1.0
+        _check_potential(potential, float(rc), n, float(Lc), pole)
+    return n
+
+
+@x64
+def solve_flow(
+    potential: Callable,
+    regulator: AbstractRegulator,
+    *,
+    d=3.0,
+    N=1.0,
+    Lambda=1.0,
+    k_ir=1e-3,
+    grid: int = 128,
+    rho_max=0.1,
+    ks_out=None,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    max_steps: int = 20_000,
+    pole_gap: float = 1e-2,
+    stepper: str = "kvaerno5",
+) -> FlowSolution:
+    """Solve the LPA flow ``∂_t U = k^d[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)]`` from Λ to k_ir.
+
+    Args:
+        potential: ``U_Λ(ρ)``, any jnp-traceable function of ρ = φ²/2 (an
+            ``eqx.Module`` such as :class:`RhoPotential` makes its couplings
+            differentiable/vmappable).
+        regulator: an :class:`~frg.AbstractRegulator` (its parameters are traced).
+        d: dimension, 0 < d ≤ 4. N: number of components, real N ≥ 1.
+        Lambda, k_ir: UV and IR scales, 0 < k_ir < Λ.
+        grid: number of cells (≥ 8), ``rho_max``: grid extent [0, rho_max].
+        ks_out: scales at which to save (descending, within [k_ir, Λ]); default
+            ``[Λ, k_ir]``.
+        rtol, atol: step-size control tolerances; max_steps: step limit.
+
+    Returns:
+        :class:`FlowSolution`; check ``status`` (0 = success, see ``message``).
+
+    Example:
+        >>> sol = frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.Litim(), d=3, N=1,
+        ...                      Lambda=1.0, k_ir=1e-3, grid=128, rho_max=0.1)
+        >>> float(sol.rho0[-1]), float(sol.m2R[-1])
+
+    Reference: Koenigstein et al., SciPost Phys. 12, 180 (2022).
+    """
+    n = validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, grid, rho_max)
+    rule = threshold_rule(regulator, d)
+    return _solve_core(
+        potential,
+        rule,
+        d,
+        N,
+        Lambda,
+        k_ir,
+        rho_max,
+        ks_out,
+        n,
+        rtol,
+        atol,
+        max_steps,
+        pole_gap,
+        stepper,
+    )
+
+
+def _solve_core(
+    potential,
+    rule,
+    d,
+    N,
+    Lambda,
+    k_ir,
+    rho_max,
+    ks_out,
+    n,
+    rtol,
+    atol,
+    max_steps,
+    pole_gap,
+    stepper="kvaerno5",
+):
+    if stepper not in _STEPPERS:
+        raise ValueError(f"stepper must be one of {sorted(_STEPPERS)}; got {stepper!r}")
+    Lambda = jnp.asarray(Lambda, dtype=float)
+    k_ir = jnp.asarray(k_ir, dtype=float)
+    # Python-number couplings → arrays, so that new values do not recompile (filter_jit
+    # would treat them as static).
+    potential = jax.tree_util.tree_map(
+        lambda x: (
+            jnp.asarray(x, dtype=float)
+            if isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
+            else x
+        ),
+        potential,
+    )
+    if ks_out is None:
+        s_out = jnp.stack([jnp.zeros(()), jnp.log(Lambda / k_ir)])
+    else:
+        ks = jnp.asarray(ks_out, dtype=float)
+        s_out = jnp.clip(jnp.log(Lambda / ks), 0.0, jnp.log(Lambda / k_ir))
+    return _solve(
+        potential,
+        rule,
+        jnp.asarray(d, dtype=float),
+        jnp.asarray(N, dtype=float),
+        Lambda,
+        k_ir,
+        jnp.asarray(rho_max, dtype=float),
+        s_out,
+        n,
+        rtol,
+        atol,
+        max_steps,
+        pole_gap,
+        stepper,
+    )

@@ -1,0 +1,195 @@
+"""LPA flow of the O(N) model (frg.solve_flow): physics checks, transformations, bad input."""
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy.integrate import quad
+from scipy.optimize import brentq
+
+import frg
+
+C3 = 1.0 / (6.0 * np.pi**2)  # Litim, d = 3: ℓ_1(w) = C3/(1+w), ℓ_2 = C3/(1+w)^2
+KW = dict(d=3.0, Lambda=1.0, k_ir=1e-3, grid=64, rho_max=0.1)
+
+
+def _solve(kappa, N=1.0, **over):
+    kw = {**KW, "N": N, **over}
+    return frg.solve_flow(frg.RhoPotential(lam=1.0, kappa=kappa), frg.Litim(), **kw)
+
+
+def test_broken_and_symmetric_phase_b1():
+    br = _solve(0.05)
+    sy = _solve(0.01)
+    assert br.ok and sy.ok, (br.message, sy.message)
+    # broken: finite minimum inside the grid, convexity restored inside (U' -> -k^2 ~ 0)
+    assert 0.015 < float(br.rho0[-1]) < 0.025
+    assert float(br.m2R[-1]) > 0
+    inside = np.asarray(br.rho) < 0.8 * float(br.rho0[-1])
+    assert np.all(np.abs(np.asarray(br.dU[-1])[inside]) < 5e-6)
+    # symmetric: rho0 = 0, m2R = U'(0) > 0
+    assert float(sy.rho0[-1]) == 0.0 and float(sy.m2R[-1]) > 0
+    assert np.all(np.isfinite(np.asarray(br.U)))
+
+
+class _Linear(eqx.Module):
+    m2: float
+
+    def __call__(self, rho):
+        return self.m2 * rho
+
+
+def test_free_theory_only_the_constant_flows():
+    m2, N = 0.3, 2.0
+    sol = frg.solve_flow(
+        _Linear(m2),
+        frg.Litim(),
+        d=3.0,
+        N=N,
+        Lambda=1.0,
+        k_ir=1e-2,
+        grid=32,
+        rho_max=0.1,
+        rtol=1e-10,
+        atol=1e-13,
+    )
+    assert sol.ok, sol.message
+    np.testing.assert_allclose(np.asarray(sol.dU[-1]), m2, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(sol.d2U[-1]), 0.0, atol=1e-8)
+    # U(0) flows by  ∂_t U0 = N C3 k^3/(1 + m2/k^2):  ΔU0 = -∫_{ln k_ir}^0 ... d ln k
+    dU0 = -quad(
+        lambda t: N * C3 * np.exp(3 * t) / (1 + m2 * np.exp(-2 * t)),
+        np.log(1e-2),
+        0,
+        epsabs=0,
+        epsrel=1e-12,
+    )[0]
+    U = np.asarray(sol.U)
+    np.testing.assert_allclose(U[-1] - U[0], dU0, rtol=1e-6)
+
+
+def test_large_N_matches_characteristic_solution():
+    # U = N Ũ(ρ/N): as N -> ∞, ∂_t ũ = ∂_ρ̃ [k^3 ℓ_1(ũ/k^2)], solved along characteristics
+    # dρ̃/dt = k ℓ_2(ũ/k^2) with ũ constant.  ũ_Λ = lt (ρ̃ + c0) (symmetric phase).
+    N, lt, c0, k_ir, rt_max = 2.0e4, 1.0, 0.02, 0.1, 0.1
+    sol = frg.solve_flow(
+        frg.RhoPotential(lam=lt / N, kappa=-c0 * N),
+        frg.Litim(),
+        d=3.0,
+        N=N,
+        Lambda=1.0,
+        k_ir=k_ir,
+        grid=64,
+        rho_max=rt_max * N,
+    )
+    assert sol.ok, sol.message
+
+    def G(u):
+        return quad(
+            lambda t: C3 * np.exp(t) / (1 + u * np.exp(-2 * t)) ** 2,
+            np.log(k_ir),
+            0,
+            epsabs=0,
+            epsrel=1e-12,
+        )[0]
+
+    rt = np.asarray(sol.rho) / N
+    num = np.asarray(sol.dU[-1])
+    sel = (rt > 0.01) & (rt < 0.06)  # away from the inflow boundary
+    for r, u in zip(rt[sel][::4], num[sel][::4], strict=True):
+        # ρ̃ = ρ̃_Λ − G(ũ_Λ(ρ̃_Λ))
+        r0 = brentq(lambda x, r=r: x - G(lt * (x + c0)) - r, r - 1, r + 1, xtol=1e-14)
+        np.testing.assert_allclose(u, lt * (r0 + c0), rtol=2e-3)
+
+
+def test_grid_refinement_second_order():
+    # outer boundary far away (rho_max = 0.4) so that its first-order extrapolation does
+    # not reach ρ = 0 by k_ir: the interior scheme is second order
+    m = [
+        float(_solve(0.01, grid=n, k_ir=0.05, rho_max=0.4, rtol=1e-10, atol=1e-13).m2R[-1])
+        for n in (32, 64, 128)
+    ]
+    order = np.log2(abs(m[0] - m[1]) / abs(m[1] - m[2]))
+    assert 1.7 < order < 2.4, (m, order)
+
+
+def test_jit_matches_no_jit_and_vmap_matches_loop():
+    kw = dict(d=3.0, N=1.0, Lambda=1.0, k_ir=0.05, grid=32, rho_max=0.1)
+    f = lambda kap: frg.solve_flow(frg.RhoPotential(1.0, kap), frg.Litim(), **kw).m2R[-1]
+    kaps = jnp.array([0.01, 0.03, 0.05])
+    loop = np.array([float(f(float(k))) for k in kaps])
+    np.testing.assert_allclose(float(jax.jit(f)(0.03)), loop[1], rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(jax.vmap(f)(kaps)), loop, rtol=1e-8)
+
+
+@pytest.mark.slow
+def test_grad_wrt_coupling_matches_finite_difference():
+    kw = dict(d=3.0, N=1.0, Lambda=1.0, k_ir=0.05, grid=32, rho_max=0.1)
+    f = lambda lam: frg.solve_flow(frg.RhoPotential(lam, 0.01), frg.Litim(), **kw).m2R[-1]
+    g = float(jax.grad(f)(1.0))
+    h = 1e-4
+    fd = (float(f(1.0 + h)) - float(f(1.0 - h))) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=1e-4)
+
+
+def test_dimensionless_rhs_matches_pointwise_form():
+    rule = frg.threshold_rule(frg.Litim(), 3.0)
+    n, h = 400, 0.001
+    r = (jnp.arange(n) + 0.5) * h
+    u = 0.3 * r - 0.05 + 0.5 * r**2
+    fv = frg.lpa_rhs_dimensionless(
+        u, r, rule, 3.0, 2.0, eta=0.1, rule_eta=frg.threshold_rule_eta(frg.Litim(), 3.0)
+    )
+    pw = frg.lpa_beta_pointwise(
+        u,
+        0.3 + r,
+        jnp.ones_like(r),
+        r,
+        rule,
+        3.0,
+        2.0,
+        eta=0.1,
+        rule_eta=frg.threshold_rule_eta(frg.Litim(), 3.0),
+    )
+    np.testing.assert_allclose(np.asarray(fv)[5:-5], np.asarray(pw)[5:-5], rtol=1e-4, atol=1e-6)
+    # η part of the Litim threshold: (1 - η/(d+2))
+    re = frg.threshold_rule_eta(frg.Exponential(), 3.0)
+    rl = frg.threshold_rule_eta(frg.Litim(), 3.0)
+    assert float(rl(0.0)) == pytest.approx(-C3 / 5.0, rel=1e-12)
+    assert float(re(0.0)) < 0
+
+
+BAD = [
+    (dict(k_ir=0.0), "k_ir"),
+    (dict(k_ir=2.0), "k_ir"),
+    (dict(d=0.0), "d"),
+    (dict(d=4.5), "d"),
+    (dict(N=0.5), "N"),
+    (dict(grid=4), "grid"),
+    (dict(rho_max=-1.0), "rho_max"),
+]
+
+
+@pytest.mark.parametrize("over,name", BAD, ids=[b[1] + str(i) for i, b in enumerate(BAD)])
+def test_bad_input_raises_before_compilation(over, name):
+    kw = {**KW, "N": 1.0, **over}
+    with pytest.raises(ValueError, match=name):
+        frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.Litim(), **kw)
+
+
+def test_bad_potential_and_regulator():
+    with pytest.raises(ValueError, match="finite"):
+        frg.solve_flow(frg.RhoPotential(float("nan"), 0.05), frg.Litim(), **KW)
+    with pytest.raises(ValueError, match="unbounded below"):
+        frg.solve_flow(frg.RhoPotential(-1.0, 0.05), frg.Litim(), **KW)
+    with pytest.raises(ValueError, match="vanish"):
+        frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.CustomShape(lambda y: 1.0 + 0 * y), **KW)
+    with pytest.raises(ValueError, match="d/2"):
+        frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.Mass(), **KW)
+
+
+def test_runtime_failure_reports_status_not_nan():
+    sol = _solve(0.05, max_steps=5)
+    assert int(sol.status) == 1 and "max_steps" in sol.message
+    assert not sol.ok and np.all(np.isnan(np.asarray(sol.rho0)))

@@ -1,0 +1,42 @@
+"""0-D O(N) model: the LPA flow is exact; compare with the integrals by quadrature."""
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+
+import frg
+
+
+def exact_vertices(m2, lam, g6, N):
+    """Γ^(2)(0) = 1/<φ1²>, Γ^(4)(0) = -(<φ1⁴> - 3<φ1²>²)/<φ1²>⁴ (radial quadrature)."""
+    V = lambda r: m2 / 2 * r**2 + lam / 24 * r**4 + g6 / 720 * r**6
+    mom = lambda p: quad(
+        lambda r: r ** (N - 1 + p) * np.exp(-V(r)), 0, np.inf, epsabs=0, epsrel=1e-13, limit=200
+    )[0]
+    z0, z2, z4 = mom(0), mom(2), mom(4)
+    p2 = z2 / z0 / N  # <φ1²> = <r²>/N
+    p4 = 3 * z4 / z0 / (N * (N + 2))  # <φ1⁴> = 3<r⁴>/(N(N+2))
+    return 1 / p2, -(p4 - 3 * p2**2) / p2**4
+
+
+CASES = [(m2, N) for N in (1.0, 2.0, 4.0) for m2 in (1.0, -1.0)]
+
+
+@pytest.mark.parametrize("m2,N", CASES, ids=[f"m2={m}-N={n:g}" for m, n in CASES])
+def test_zero_d_matches_exact_integral(m2, N):
+    res = frg.solve_zero_d(m2, 1.0, 0.0, N, grid=100, rho_max=20.0)
+    assert int(res.status) == 0, res.message
+    g2, g4 = exact_vertices(m2, 1.0, 0.0, N)
+    np.testing.assert_allclose(float(res.gamma2), g2, rtol=1e-6)
+    np.testing.assert_allclose(float(res.gamma4), g4, rtol=1e-6)
+
+
+def test_zero_d_bad_input():
+    with pytest.raises(ValueError, match="unbounded below"):
+        frg.solve_zero_d(1.0, -1.0, 0.0, 1.0)
+    with pytest.raises(ValueError, match="N"):
+        frg.solve_zero_d(1.0, 1.0, 0.0, 0.5)
+    with pytest.raises(ValueError, match="m2"):
+        frg.solve_zero_d(float("inf"), 1.0, 0.0, 1.0)
+    with pytest.raises(ValueError, match="k_ir"):
+        frg.solve_zero_d(1.0, 1.0, 0.0, 1.0, k_ir=200.0)
