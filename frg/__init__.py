@@ -11,9 +11,10 @@ Public API (re-exported from private modules, diffrax-style):
 
 __version__ = "0.1.0"
 
-from ._x64 import x64 as x64, x64_enabled as x64_enabled
-
-# --- cascade (issue 4): lattice LPA, RBM layers, CDBN stack, comparison -------------
+from ._x64 import (
+    x64 as x64,
+    x64_enabled as x64_enabled,
+)
 from .cascade import (
     LAYER_TYPES as LAYER_TYPES,
     CDBNResult as CDBNResult,
@@ -44,8 +45,6 @@ from .dbn_rg import (
     cdbn_experiment as cdbn_experiment,
     mehta_schwab as mehta_schwab,
 )
-
-# --- ML ↔ RG experiments (issue 5): Ising/φ⁴ samplers, RBMs, receptive fields, PCA-RG, VRG ---
 from .ising import (
     T_C as T_C,
     IsingRun as IsingRun,
@@ -70,6 +69,15 @@ from .lattice import (
     lattice_p2 as lattice_p2,
     lattice_threshold as lattice_threshold,
 )
+from .lpa import (
+    STATUS_MESSAGES as STATUS_MESSAGES,
+    FlowSolution as FlowSolution,
+    RhoPotential as RhoPotential,
+    lpa_beta_pointwise as lpa_beta_pointwise,
+    lpa_rhs_dimensionless as lpa_rhs_dimensionless,
+    solve_flow as solve_flow,
+    threshold_rule_eta as threshold_rule_eta,
+)
 from .pca_rg import (
     PCAFlow as PCAFlow,
     fourier_concentration as fourier_concentration,
@@ -79,7 +87,7 @@ from .pca_rg import (
 )
 from .phi4 import (
     Phi4Run as Phi4Run,
-    hmc as phi4_hmc,  # noqa: F401  (renamed export)
+    hmc as phi4_hmc,  # noqa: F401
 )
 from .rbm import (
     ConvRBMParams as ConvRBMParams,
@@ -95,53 +103,15 @@ from .receptive import (
     conv_receptive_fields as conv_receptive_fields,
     dense_receptive_fields as dense_receptive_fields,
     receptive_radius as receptive_radius,
-from ._x64 import x64 as x64
-from ._x64 import x64_enabled as x64_enabled
-
-# LPA flow of the O(N) model (frg/lpa.py, frg/_grid.py) and the 0-D model (frg/zero_d.py)
-from .lpa import (
-    STATUS_MESSAGES as STATUS_MESSAGES,
-)
-from .lpa import (
-    FlowSolution as FlowSolution,
-)
-from .lpa import (
-    RhoPotential as RhoPotential,
-)
-from .lpa import (
-    lpa_beta_pointwise as lpa_beta_pointwise,
-)
-from .lpa import (
-    lpa_rhs_dimensionless as lpa_rhs_dimensionless,
-)
-from .lpa import (
-    solve_flow as solve_flow,
-)
-from .lpa import (
-    threshold_rule_eta as threshold_rule_eta,
 )
 from .regulators import (
     REGULATORS as REGULATORS,
-)
-from .regulators import (
     AbstractRegulator as AbstractRegulator,
-)
-from .regulators import (
     CustomShape as CustomShape,
-)
-from .regulators import (
     Exponential as Exponential,
-)
-from .regulators import (
     Litim as Litim,
-)
-from .regulators import (
     Mass as Mass,
-)
-from .regulators import (
     PowerLaw as PowerLaw,
-)
-from .regulators import (
     make_regulator as make_regulator,
 )
 from .sweep import (
@@ -153,17 +123,9 @@ from .sweep import (
 )
 from .threshold import (
     ThresholdRule as ThresholdRule,
-)
-from .threshold import (
     litim_threshold as litim_threshold,
-)
-from .threshold import (
     threshold as threshold,
-)
-from .threshold import (
     threshold_rule as threshold_rule,
-)
-from .threshold import (
     v_d as v_d,
 )
 from .vrg import (
@@ -173,12 +135,9 @@ from .vrg import (
     vrg_analysis as vrg_analysis,
     vrg_hidden_hamiltonian as vrg_hidden_hamiltonian,
     walsh_couplings as walsh_couplings,
+)
 from .zero_d import (
     PhiPotential as PhiPotential,
-)
-from .zero_d import (
     ZeroDResult as ZeroDResult,
-)
-from .zero_d import (
     solve_zero_d as solve_zero_d,
 )
