@@ -6,11 +6,19 @@ import time
 
 from ._common import add_command, progress
 
+# Outputs of one point reported by ``frg sweep flow`` (timings excluded).
+SWEEP_OUTPUTS = ("rho0", "m2R", "status", "num_steps")
+
 
 def register(subparsers) -> None:
     p = add_command(
         subparsers, "flow", run, "LPA flow of the O(N) model, U_L = lam/2 (rho-kappa)^2"
     )
+    add_arguments(p)
+
+
+def add_arguments(p) -> None:
+    """The options of ``frg flow`` (shared with ``frg sweep flow``)."""
     p.add_argument("--N", type=float, default=1.0, help="number of field components (real, >= 1)")
     p.add_argument("--d", type=float, default=3.0, help="dimension, 0 < d <= 4")
     p.add_argument("--regulator", default="litim", help="litim | exponential | power | mass")
@@ -25,6 +33,63 @@ def register(subparsers) -> None:
     p.add_argument("--plot", default=None, help="write a figure (U'(rho) at several k) to PATH")
 
 
+def _potential(args, **override):
+    import frg
+
+    get = lambda name: override.get(name, getattr(args, name))
+    couplings = tuple(get(g) for g in ("g3", "g4"))
+    if not any(g in override for g in ("g3", "g4")):
+        while couplings and couplings[-1] == 0.0:
+            couplings = couplings[:-1]
+    return frg.RhoPotential(lam=get("lam"), kappa=get("kappa"), couplings=couplings)
+
+
+_SWEEPABLE = ("N", "d", "lam", "kappa", "g3", "g4", "Lambda", "k_ir", "rho_max")
+
+
+def sweep_function(args, names):
+    """``fn(params) -> {rho0, m2R, status, num_steps}`` for ``frg sweep flow``."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    import frg
+
+    for name in names:
+        if name not in _SWEEPABLE:
+            raise ValueError(f"--param {name}: sweepable options of flow are {list(_SWEEPABLE)}")
+    reg = frg.make_regulator(args.regulator)
+    # Validate the corners of the swept box eagerly (before compiling).
+    frg.lpa.validate_flow_inputs(
+        _potential(args), reg, args.d, args.N, args.Lambda, args.k_ir, args.grid, args.rho_max
+    )
+    fixed = {k: getattr(args, k) for k in _SWEEPABLE if k not in names}
+
+    def fn(params):
+        val = {**fixed, **params}
+        pot = _potential(args, **{k: val[k] for k in ("lam", "kappa", "g3", "g4")})
+        sol = frg.solve_flow(
+            pot,
+            reg,
+            d=val["d"],
+            N=val["N"],
+            Lambda=val["Lambda"],
+            k_ir=val["k_ir"],
+            grid=args.grid,
+            rho_max=val["rho_max"],
+        )
+        return {
+            "rho0": sol.rho0[-1],
+            "m2R": sol.m2R[-1],
+            "status": jnp.asarray(sol.status, jnp.int32),
+            "num_steps": sol.num_steps,
+        }
+
+    task = f"regulator={args.regulator};grid={args.grid};" + ";".join(
+        f"{k}={np.float64(v)!r}" for k, v in sorted(fixed.items())
+    )
+    return fn, task
+
+
 def run(args) -> dict:
     import jax
     import numpy as np
@@ -32,10 +97,7 @@ def run(args) -> dict:
     import frg
 
     reg = frg.make_regulator(args.regulator)
-    couplings = tuple(g for g in (args.g3, args.g4))
-    while couplings and couplings[-1] == 0.0:
-        couplings = couplings[:-1]
-    pot = frg.RhoPotential(lam=args.lam, kappa=args.kappa, couplings=couplings)
+    pot = _potential(args)
     ks = np.geomspace(args.Lambda, args.k_ir, 9) if args.plot else None
     kw = dict(
         d=args.d,
