@@ -16,8 +16,6 @@ A = 3w' + 2ρ̃ w'' + z' y. Derivation in ``docs/de2.md``.
 
 from __future__ import annotations
 
-import jax.numpy as jnp
-
 from ._de2_quad import MomentumRule
 
 

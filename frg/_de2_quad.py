@@ -35,7 +35,7 @@ class MomentumRule(eqx.Module):
     g2: jax.Array
 
     def dt_r(self, eta):
-        """``∂_t R_k/(Z_k k^2) = 2 (g − y g') − η g`` at the nodes (Z_k running, η = −∂_t ln Z_k)."""
+        """``∂_t R_k/(Z_k k^2) = 2 (g − y g') − η g`` at the nodes (η = −∂_t ln Z_k)."""
         return 2.0 * (self.g - self.y * self.g1) - eta * self.g
 
     def integrate(self, f):
@@ -44,7 +44,7 @@ class MomentumRule(eqx.Module):
 
 
 def momentum_rule(regulator: AbstractRegulator, d) -> MomentumRule:
-    """Build the :class:`MomentumRule` of ``regulator`` in ``d`` dimensions (traceable in d, params)."""
+    """The :class:`MomentumRule` of ``regulator`` in ``d`` dimensions (d, parameters traceable)."""
     y_np, dy_np = _de_nodes(regulator.support())
     # y^{d/2} < 1e-15 below y = 1e-30 for d >= 1: those nodes carry no weight, and second
     # derivatives of series branches of g are not reliable there.
