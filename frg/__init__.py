@@ -14,15 +14,6 @@ Public API (re-exported from private modules, diffrax-style):
 __version__ = "0.1.0"
 
 from ._x64 import x64 as x64, x64_enabled as x64_enabled
-from .de2 import (
-    DE2PMS as DE2PMS,
-    DE2Exponents as DE2Exponents,
-    DE2FixedPoint as DE2FixedPoint,
-    de2_cli_exponents as de2_cli_exponents,
-    de2_exponents as de2_exponents,
-    de2_fixed_point as de2_fixed_point,
-    de2_pms as de2_pms,
-)
 from .regulators import (
     REGULATORS as REGULATORS,
     AbstractRegulator as AbstractRegulator,
@@ -39,4 +30,15 @@ from .threshold import (
     threshold as threshold,
     threshold_rule as threshold_rule,
     v_d as v_d,
+)
+
+# derivative expansion at O(∂²) (frg/de2.py)
+from .de2 import (
+    DE2PMS as DE2PMS,
+    DE2Exponents as DE2Exponents,
+    DE2FixedPoint as DE2FixedPoint,
+    de2_cli_exponents as de2_cli_exponents,
+    de2_exponents as de2_exponents,
+    de2_fixed_point as de2_fixed_point,
+    de2_pms as de2_pms,
 )
