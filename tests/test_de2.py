@@ -78,9 +78,10 @@ def test_de2_values_at_alpha2(de2_16):
 
 
 def test_published_ising_pms():
-    """Balog, Chaté, Delamotte, Marohnic, Wschebor, PRL 123, 240604 (2019), O(∂²), exponential
-    regulator at PMS: η = 0.0443 (printed digits); ν = 0.628 (their printed 0.6281 is not
-    matched in the 4th digit: we get 0.62822, see docs/de2.md)."""
+    """O(∂²), exponential regulator at PMS (Balog, Chaté, Delamotte, Marohnic, Wschebor,
+    PRL 123, 240604 (2019), as recalled): η = 0.0443 to the printed digits; ν only to 3
+    digits (0.628: we get 0.62822 vs the recalled 0.6281, see docs/de2.md). Canet et al.'s
+    ν = 0.632, η = 0.033 are O(∂⁴) values (PRD 68, 064421 (2003)), not tested here."""
     pms = frg.de2_pms(which="eta", d=3.0, grid=16, bracket=(1.5, 3.0))
     assert pms.status == "success"
     assert 2.0 < float(pms.alpha) < 2.4
