@@ -25,6 +25,7 @@ import optimistix as optx
 from . import _validate
 from ._de2_cheb import bary_weights_at, cheb_grid
 from ._de2_flow import de2_flow
+from ._de2_on import on_flow
 from ._de2_quad import MomentumRule, momentum_rule
 from ._x64 import x64
 from .regulators import AbstractRegulator, Exponential
@@ -49,6 +50,7 @@ class _Setup(eqx.Module):
     bw: jax.Array
     rule: MomentumRule
     d: jax.Array
+    n: int = eqx.field(static=True, default=1)
 
 
 class DE2FixedPoint(eqx.Module):
@@ -57,7 +59,8 @@ class DE2FixedPoint(eqx.Module):
     Attributes:
         rho: grid ρ̃_j (Chebyshev–Lobatto on [0, ρ̃_max]).
         w: u'(ρ̃_j).
-        z: z(ρ̃_j) (≡ 1 for the frozen-z/LPA case).
+        z: z(ρ̃_j) (≡ 1 for the frozen-z/LPA case); the transverse z for N > 1.
+        y: ỹ(ρ̃_j) (N > 1; zeros for N = 1), z_longitudinal = z + ρ̃ ỹ.
         eta: anomalous dimension (0 for frozen z).
         rho0: minimum of the potential, w(ρ̃₀) = 0.
         residual: max-norm of the discretised fixed-point equations.
@@ -67,6 +70,7 @@ class DE2FixedPoint(eqx.Module):
     rho: jax.Array
     w: jax.Array
     z: jax.Array
+    y: jax.Array
     eta: jax.Array
     rho0: jax.Array
     residual: jax.Array
@@ -104,7 +108,7 @@ class DE2PMS(eqx.Module):
 
 
 # --------------------------------------------------------------------------- internals
-def _setup(regulator, d, grid, rho_max) -> _Setup:
+def _setup(regulator, d, grid, rho_max, N=1) -> _Setup:
     x, dm, bw = cheb_grid(grid, rho_max)
     return _Setup(
         rho=jnp.asarray(x),
@@ -112,6 +116,7 @@ def _setup(regulator, d, grid, rho_max) -> _Setup:
         bw=jnp.asarray(bw),
         rule=momentum_rule(regulator, d),
         d=jnp.asarray(d, dtype=float),
+        n=int(N),
     )
 
 
@@ -119,20 +124,38 @@ def _interp(s: _Setup, f, r0):
     return bary_weights_at(s.rho, s.bw, r0, jnp) @ f
 
 
-def _unpack(X, m):
-    return X[:m], X[m : 2 * m], X[2 * m], X[2 * m + 1]
+def _flow_x(s: _Setup, xv, eta):
+    """Flow of the state x = (w, z) (N = 1) or (w, z, ỹ) (N > 1), concatenated."""
+    m = s.rho.shape[0]
+    if s.n == 1:
+        return jnp.concatenate(de2_flow(s.rho, s.dmat, s.rule, s.d, xv[:m], xv[m:], eta))
+    return jnp.concatenate(
+        on_flow(s.n, s.rho, s.dmat, s.rule, s.d, xv[:m], xv[m : 2 * m], xv[2 * m :], eta)
+    )
 
 
 def _residual(X, s: _Setup, norm: str):
     m = s.rho.shape[0]
-    w, z, eta, r0 = _unpack(X, m)
-    f_w, f_z = de2_flow(s.rho, s.dmat, s.rule, s.d, w, z, eta)
+    nx = X.shape[0] - 2
+    xv, eta, r0 = X[:nx], X[nx], X[nx + 1]
+    w, z = xv[:m], xv[m : 2 * m]
     zn = _interp(s, z, r0) if norm == "min" else _interp(s, z, norm)
-    return jnp.concatenate([f_w, f_z, jnp.stack([_interp(s, w, r0), zn - 1.0])])
+    return jnp.concatenate([_flow_x(s, xv, eta), jnp.stack([_interp(s, w, r0), zn - 1.0])])
 
 
 def _lpa_residual(w, s: _Setup):
-    return de2_flow(s.rho, s.dmat, s.rule, s.d, w, jnp.ones_like(w), 0.0, frozen_z=True)[0]
+    if s.n == 1:
+        return de2_flow(s.rho, s.dmat, s.rule, s.d, w, jnp.ones_like(w), 0.0, frozen_z=True)[0]
+    w1 = s.dmat @ w
+    w2 = s.dmat @ w1
+    r = s.rule
+    dtr = r.dt_r(0.0)[None, :]
+    gt = 1.0 / (r.y[None, :] + r.g[None, :] + w[:, None])
+    gl = 1.0 / (r.y[None, :] + r.g[None, :] + (w + 2.0 * s.rho * w1)[:, None])
+    i_w = -0.5 * r.integrate(
+        dtr * ((s.n - 1) * gt**2 * w1[:, None] + gl**2 * (3.0 * w1 + 2.0 * s.rho * w2)[:, None])
+    )
+    return -2.0 * w + (s.d - 2.0) * s.rho * w1 + i_w
 
 
 @eqx.filter_jit
@@ -195,22 +218,23 @@ def _stability(X, s: _Setup, norm: str, frozen_z: bool):
     m = s.rho.shape[0]
     if frozen_z:
         return jax.jacfwd(lambda w: _lpa_residual(w, s))(X[:m])
-    w, z, eta, r0 = _unpack(X, m)
+    nx = X.shape[0] - 2
+    xv, eta, r0 = X[:nx], X[nx], X[nx + 1]
+    w, z = xv[:m], xv[m : 2 * m]
 
     def flow_xe(xv, e):
-        fw, fz = de2_flow(s.rho, s.dmat, s.rule, s.d, xv[:m], xv[m:], e)
-        return jnp.concatenate([fw, fz])
+        return _flow_x(s, xv, e)
 
-    xv = jnp.concatenate([w, z])
     fx = jax.jacfwd(flow_xe, argnums=0)(xv, eta)
     fe = jax.jacfwd(flow_xe, argnums=1)(xv, eta)
     if norm == "min":
         e = bary_weights_at(s.rho, s.bw, r0, jnp)
         de = jax.jacfwd(lambda r: bary_weights_at(s.rho, s.bw, r, jnp))(r0)
         a = de @ w  # ∂ w(ρ0)/∂ρ0
-        c = jnp.concatenate([-(de @ z) / a * e, e])
+        c = jnp.concatenate([-(de @ z) / a * e, e, jnp.zeros(nx - 2 * m)])
     else:
-        c = jnp.concatenate([jnp.zeros(m), bary_weights_at(s.rho, s.bw, norm, jnp)])
+        e = bary_weights_at(s.rho, s.bw, norm, jnp)
+        c = jnp.concatenate([jnp.zeros(m), e, jnp.zeros(nx - 2 * m)])
     proj = fe / (c @ fe)
     return fx - jnp.outer(proj, c @ fx) + _SHIFT * jnp.outer(proj, c)
 
@@ -223,7 +247,7 @@ def _thetas(jac, k):
 
 
 def _check(regulator, N, d, grid, norm):
-    _validate.integer("N", N, 1, 1)
+    _validate.integer("N", N, 1, 64)
     _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
     _validate.integer("grid", grid, 8, 200)
     if norm != "min":
@@ -281,17 +305,23 @@ def de2_fixed_point(
     """
     _check(regulator, N, d, grid, norm)
     if rho_max is None:
-        rho_max = _default_rho_max(regulator, d)
+        rho_max = _default_rho_max(regulator, d) * (N + 2) / 3.0
     _validate.in_range("rho_max", rho_max, 0.0, low_open=True)
-    s = _setup(regulator, d, grid, rho_max)
+    if norm != "min":
+        _validate.in_range("norm", norm, 0.0, float(rho_max))
+    s = _setup(regulator, d, grid, rho_max, N)
     scale = float(threshold(regulator, d, 0.0, 1))
     w_lpa, status = _lpa_start(s, scale)
     r0 = _rho0_guess(s, w_lpa)
     if frozen_z or status != "success":
         res = float(jnp.max(jnp.abs(_lpa_residual(w_lpa, s))))
         z = jnp.ones_like(w_lpa)
-        return DE2FixedPoint(s.rho, w_lpa, z, jnp.asarray(0.0), jnp.asarray(r0), res, status)
-    X0 = jnp.concatenate([w_lpa, jnp.ones_like(w_lpa), jnp.array([0.0, r0])])
+        zero = jnp.zeros_like(w_lpa)
+        return DE2FixedPoint(
+            s.rho, w_lpa, z, zero, jnp.asarray(0.0), jnp.asarray(r0), res, status
+        )
+    parts = [w_lpa, jnp.ones_like(w_lpa)] + ([jnp.zeros_like(w_lpa)] if N > 1 else [])
+    X0 = jnp.concatenate(parts + [jnp.array([0.0, r0])])
     fn = _residual_fn(norm)
     X, _ = _newton(fn, X0, s, 1e-9, 60)
     fp = _fp_from(X, s, norm)
@@ -319,7 +349,9 @@ def _residual_fn(norm):
 def _fp_from(X, s, norm):
     m = s.rho.shape[0]
     res = float(jnp.max(jnp.abs(_residual(X, s, norm))))
-    w, z, eta, r0 = _unpack(X, m)
+    nx = X.shape[0] - 2
+    w, z, eta, r0 = X[:m], X[m : 2 * m], X[nx], X[nx + 1]
+    yy = X[2 * m : nx] if s.n > 1 else jnp.zeros_like(w)
     if not np.all(np.isfinite(np.asarray(X))) or res > 1e-5:
         status = f"fixed point not converged (residual {res:.3g})"
     elif _spectral_tail(w) > 1e-6 or _spectral_tail(z) > 1e-6:
@@ -328,7 +360,7 @@ def _fp_from(X, s, norm):
         status = "minimum rho0 outside the grid (increase rho_max)"
     else:
         status = "success"
-    return DE2FixedPoint(s.rho, w, z, eta, r0, jnp.asarray(res), status)
+    return DE2FixedPoint(s.rho, w, z, yy, eta, r0, jnp.asarray(res), status)
 
 
 @x64
@@ -373,8 +405,9 @@ def de2_exponents(
     nan = jnp.asarray(jnp.nan)
     if fp.status != "success":
         return DE2Exponents(nan, nan, fp.eta, jnp.full((n_theta,), jnp.nan), fp, fp.status)
-    s = _setup(regulator, d, grid, float(fp.rho[-1]))
-    X = jnp.concatenate([fp.w, fp.z, jnp.stack([fp.eta, fp.rho0])])
+    s = _setup(regulator, d, grid, float(fp.rho[-1]), N)
+    parts = [fp.w, fp.z] + ([fp.y] if N > 1 else [])
+    X = jnp.concatenate(parts + [jnp.stack([fp.eta, fp.rho0])])
     th = _thetas(_stability(X, s, norm, frozen_z), n_theta)
     status = "success"
     if np.max(np.abs(th[:2].imag)) > 1e-8:
@@ -489,6 +522,7 @@ def de2_cli_exponents(
 
     With ``alpha=None`` the exponential regulator's prefactor is set at its PMS value for ν.
     """
+    _validate.integer("N", N, 1, 1)
     if regulator != "exponential":
         raise ValueError(f"--truncation de2 supports regulator 'exponential'; got {regulator!r}")
     if alpha is None:
