@@ -278,7 +278,7 @@ def de2_fixed_point(
     norm: float | str = 0.0,
     frozen_z: bool = False,
 ) -> DE2FixedPoint:
-    """Fixed point of the O(∂²) derivative expansion (Z₂ model, N = 1).
+    """Fixed point of the O(∂²) derivative expansion of the O(N) model (N = 1 validated).
 
     Solves ``∂_t w = ∂_t z = 0`` (equations in ``frg/_de2_flow.py``) with
     ``w(ρ̃₀) = 0`` and ``z(ρ̃_n) = 1`` (``norm=ρ̃_n``, default 0) or ``z(ρ̃₀) = 1`` (``norm="min"``)
@@ -286,7 +286,8 @@ def de2_fixed_point(
 
     Args:
         regulator: a smooth regulator, e.g. ``frg.Exponential(a=α)``.
-        N: number of field components (only N = 1 is implemented).
+        N: number of field components; N = 1 validated, N > 1 (with ỹ(ρ̃), normalised by
+            the transverse z) experimental, see ``docs/de2.md``.
         d: dimension, 2 < d < 4.
         grid: Chebyshev polynomial degree (grid + 1 nodes).
         rho_max: right end of the ρ̃ interval (default 2.7 ℓ₁^d(0), about 2.5 ρ̃₀).
@@ -317,9 +318,7 @@ def de2_fixed_point(
         res = float(jnp.max(jnp.abs(_lpa_residual(w_lpa, s))))
         z = jnp.ones_like(w_lpa)
         zero = jnp.zeros_like(w_lpa)
-        return DE2FixedPoint(
-            s.rho, w_lpa, z, zero, jnp.asarray(0.0), jnp.asarray(r0), res, status
-        )
+        return DE2FixedPoint(s.rho, w_lpa, z, zero, jnp.asarray(0.0), jnp.asarray(r0), res, status)
     parts = [w_lpa, jnp.ones_like(w_lpa)] + ([jnp.zeros_like(w_lpa)] if N > 1 else [])
     X0 = jnp.concatenate(parts + [jnp.array([0.0, r0])])
     fn = _residual_fn(norm)
