@@ -246,8 +246,8 @@ def _thetas(jac, k):
     return ev[:k]
 
 
-def _check(regulator, N, d, grid, norm):
-    _validate.integer("N", N, 1, 64)
+def _check(regulator, N, d, grid, norm, experimental=False):
+    _validate.integer("N", N, 1, 64 if experimental else 1)
     _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
     _validate.integer("grid", grid, 8, 200)
     if norm != "min":
@@ -277,6 +277,7 @@ def de2_fixed_point(
     rho_max: float | None = None,
     norm: float | str = 0.0,
     frozen_z: bool = False,
+    experimental: bool = False,
 ) -> DE2FixedPoint:
     """Fixed point of the O(∂²) derivative expansion of the O(N) model (N = 1 validated).
 
@@ -294,6 +295,8 @@ def de2_fixed_point(
         norm: normalisation point ρ̃_n >= 0 of z(ρ̃_n) = 1, or ``"min"`` (z = 1 at the
             potential's minimum ρ̃₀).
         frozen_z: keep z ≡ 1, η = 0: the LPA fixed point.
+        experimental: allow N > 1 (unvalidated; its first call compiles for > 15 min on a
+            loaded 2-core machine).
 
     Returns:
         :class:`DE2FixedPoint` with ``status``.
@@ -304,7 +307,7 @@ def de2_fixed_point(
 
     Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67, 065004 (2003).
     """
-    _check(regulator, N, d, grid, norm)
+    _check(regulator, N, d, grid, norm, experimental)
     if rho_max is None:
         rho_max = _default_rho_max(regulator, d) * (N + 2) / 3.0
     _validate.in_range("rho_max", rho_max, 0.0, low_open=True)
@@ -373,6 +376,7 @@ def de2_exponents(
     norm: float | str = 0.0,
     frozen_z: bool = False,
     n_theta: int = 4,
+    experimental: bool = False,
 ) -> DE2Exponents:
     """Critical exponents ν, ω, η of the O(∂²) derivative expansion (Z₂ class).
 
@@ -380,7 +384,7 @@ def de2_exponents(
     normalisation condition; ν = 1/θ₁, ω = −θ₂.
 
     Args:
-        regulator, N, d, grid, rho_max, frozen_z: as :func:`de2_fixed_point`.
+        regulator, N, d, grid, rho_max, frozen_z, experimental: as :func:`de2_fixed_point`.
         norm: fixed normalisation point ρ̃_n (``"min"`` is refused here).
         n_theta: how many leading θ_i to return.
 
@@ -399,7 +403,14 @@ def de2_exponents(
             "normalisation point (norm = rho_n >= 0); see docs/de2.md"
         )
     fp = de2_fixed_point(
-        regulator, N=N, d=d, grid=grid, rho_max=rho_max, norm=norm, frozen_z=frozen_z
+        regulator,
+        N=N,
+        d=d,
+        grid=grid,
+        rho_max=rho_max,
+        norm=norm,
+        frozen_z=frozen_z,
+        experimental=experimental,
     )
     nan = jnp.asarray(jnp.nan)
     if fp.status != "success":
