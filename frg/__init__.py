@@ -7,6 +7,8 @@ Public API (re-exported from private modules, diffrax-style):
 - threshold functions: :class:`ThresholdRule`, :func:`threshold_rule`,
   :func:`threshold`, :func:`litim_threshold`, :func:`v_d`
 - float64 policy: :func:`x64`, :func:`x64_enabled` (see ``frg/_x64.py``)
+- derivative expansion O(∂²): :func:`de2_fixed_point`, :func:`de2_exponents`,
+  :func:`de2_pms`, :func:`de2_cli_exponents` (see ``docs/de2.md``)
 """
 
 __version__ = "0.1.0"
@@ -44,6 +46,15 @@ from .dbn_rg import (
     block_size_vs_temperature as block_size_vs_temperature,
     cdbn_experiment as cdbn_experiment,
     mehta_schwab as mehta_schwab,
+)
+from .de2 import (
+    DE2PMS as DE2PMS,
+    DE2Exponents as DE2Exponents,
+    DE2FixedPoint as DE2FixedPoint,
+    de2_cli_exponents as de2_cli_exponents,
+    de2_exponents as de2_exponents,
+    de2_fixed_point as de2_fixed_point,
+    de2_pms as de2_pms,
 )
 from .ising import (
     T_C as T_C,
