@@ -96,6 +96,11 @@ from .pca_rg import (
     pca_modes as pca_modes,
     pca_rg_flow as pca_rg_flow,
 )
+from .phase import (
+    PhaseBoundary as PhaseBoundary,
+    critical_kappa as critical_kappa,
+    plot_phase_boundary as plot_phase_boundary,
+)
 from .phi4 import (
     Phi4Run as Phi4Run,
     hmc as phi4_hmc,  # noqa: F401
