@@ -21,6 +21,20 @@ sys.path.insert(0, str(HERE))
 from _harness import _fmt, machine  # noqa: E402
 
 
+def _flatten(row, prefix=""):
+    """Nested dicts → dotted keys (one table row)."""
+    if not isinstance(row, dict):
+        return {prefix or "value": row}
+    out = {}
+    for k, v in row.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--only", nargs="*", help="benchmark names (e.g. lpa ising)")
@@ -42,7 +56,8 @@ def main() -> int:
         if proc.returncode != 0 or not lines:
             results[name] = {"error": proc.stderr.strip().splitlines()[-5:]}
         else:
-            results[name] = json.loads(lines[-1])
+            parsed = json.loads(lines[-1])
+            results[name] = parsed if isinstance(parsed, dict) else {"rows": parsed}
         results[name]["wall_seconds"] = time.perf_counter() - t0
     stamp = machine()
     Path(args.out_json).write_text(json.dumps({"machine": stamp, "results": results}, indent=1))
@@ -52,7 +67,7 @@ def main() -> int:
         if "error" in res:
             md += ["FAILED:", "", "```", *res["error"], "```", ""]
             continue
-        rows = res.get("rows", [])
+        rows = [_flatten(r) for r in res.get("rows", [])]
         keys = list(dict.fromkeys(k for r in rows for k in r))
         md += ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
         md += ["| " + " | ".join(_fmt(r.get(k, "")) for k in keys) + " |" for r in rows]
