@@ -29,3 +29,29 @@ from .threshold import (
     threshold_rule as threshold_rule,
     v_d as v_d,
 )
+
+# --- fixed points and critical exponents (issue 3) ---
+from .fixed_point import (
+    STATUS as STATUS,
+    TRUNCATIONS as TRUNCATIONS,
+    Exponents as Exponents,
+    FixedPoint as FixedPoint,
+    critical_exponents as critical_exponents,
+    exponents_table as exponents_table,
+    find_fixed_point as find_fixed_point,
+    make_truncation as make_truncation,
+    pms as pms,
+    stability_matrix as stability_matrix,
+)
+from .scaling import (
+    FlowRules as FlowRules,
+    eta_lpa_prime as eta_lpa_prime,
+    eta_rule as eta_rule,
+    flow_rules as flow_rules,
+    lpa_flow as lpa_flow,
+)
+from .truncations import (
+    LPA as LPA,
+    AbstractTruncation as AbstractTruncation,
+    LPAPrime as LPAPrime,
+)
