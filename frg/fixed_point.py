@@ -125,14 +125,20 @@ class Exponents(eqx.Module):
     status: jax.Array
 
 
+def _prepare(truncation, regulator, d):
+    prep = getattr(truncation, "prepare", None)
+    return regulator if prep is None else prep(regulator, d)
+
+
 def _weighted(truncation, regulator, N, d):
+    """Newton's function: residual / row_scale, args = (context, N, d)."""
     scale = getattr(truncation, "row_scale", None)
 
     def fun(p, a):
-        reg, n, dd = a
-        r = truncation.residual(p, reg, n, dd)
+        ctx, n, dd = a
+        r = truncation.residual(p, ctx, n, dd)
         if scale is not None:
-            r = r / scale(reg, n, dd)
+            r = r / scale(ctx, n, dd)
         return r
 
     return fun
@@ -168,24 +174,50 @@ def _eigs(A, k):
     return th - num / den, W
 
 
+def _classify(truncation, p, regulator, N, d, nrm):
+    """(is Wilson–Fisher, n_relevant, nodes) of a converged Newton result."""
+    A = stability_matrix(truncation, p, regulator, N, d)
+    lam = jnp.linalg.eigvals(A)
+    n_rel = jnp.sum(-lam.real > 1e-8)
+    nodes = truncation.nodes(p, regulator, N, d)
+    ok = (nrm < 1e-9) & (n_rel == 1) & (nodes == 1) & jnp.all(jnp.isfinite(A))
+    return ok, n_rel, nodes
+
+
+def _reference(truncation, regulator, fun):
+    """Wilson–Fisher point at the reference (N, d) = (1, 3): Newton from each of the
+    truncation's guesses (``initial_guesses``, vmapped), keep the first classified WF."""
+    guesses = getattr(truncation, "initial_guesses", None)
+    if guesses is None:
+        G = truncation.initial_guess(regulator, 1.0, 3.0)[None]
+    else:
+        G = guesses(regulator, 1.0, 3.0)
+    one, three = jnp.asarray(1.0), jnp.asarray(3.0)
+    ctx = _prepare(truncation, regulator, three)
+    P, nrm, _ = jax.vmap(lambda g: newton(fun, g, (ctx, one, three)))(G)
+    ok = jax.vmap(lambda p, n: _classify(truncation, p, ctx, one, three, n)[0])(P, nrm)
+    return P[jnp.argmax(ok)]
+
+
 def _solve(truncation, regulator, N, d, steps: int, k: int):
     fun = _weighted(truncation, regulator, N, d)
-    g = truncation.initial_guess(regulator, 1.0, 3.0)
-    g, _, _ = newton(fun, g, (regulator, 1.0, 3.0))
+    g = _reference(truncation, regulator, fun)
 
     def body(p, s):
-        args = (regulator, N**s, 3.0 + s * (d - 3.0))
+        ds = 3.0 + s * (d - 3.0)
+        args = (_prepare(truncation, lax.stop_gradient(regulator), ds), N**s, ds)
         p, nrm, it = newton(fun, p, args)
         return p, (nrm, it)
 
     p, (nrms, its) = lax.scan(body, g, jnp.linspace(1.0 / steps, 1.0, steps))
     p = lax.stop_gradient(p)
     ok_conv = nrms[-1] < 1e-9
-    p = implicit(fun, p, (regulator, N, d))
-    A = stability_matrix(truncation, p, regulator, N, d)
+    ctx = _prepare(truncation, regulator, d)
+    p = implicit(fun, p, (ctx, N, d))
+    A = stability_matrix(truncation, p, ctx, N, d)
     th, W = _eigs(A, k)
     n_rel = jnp.sum(th.real > 1e-8)
-    nodes = truncation.nodes(p, regulator, N, d)
+    nodes = truncation.nodes(p, ctx, N, d)
     finite = jnp.all(jnp.isfinite(p)) & jnp.all(jnp.isfinite(A))
     gauss = jnp.max(jnp.abs(p)) < 1e-8
     status = jnp.where(
@@ -201,7 +233,7 @@ def _solve(truncation, regulator, N, d, steps: int, k: int):
     fp = FixedPoint(
         params=p,
         eta=eta,
-        kappa=truncation.kappa(p, regulator, N, d),
+        kappa=truncation.kappa(p, ctx, N, d),
         residual=nrms[-1],
         iterations=its[-1],
         n_relevant=n_rel,
@@ -232,8 +264,9 @@ def _check(regulator, N, d):
         regulator.check(float(dd))
 
 
-def _concrete(x):
-    return not isinstance(x, jax.core.Tracer)
+def _concrete(*xs):
+    leaves = jax.tree_util.tree_leaves(xs)
+    return not any(isinstance(x, jax.core.Tracer) for x in leaves)
 
 
 @x64
@@ -266,7 +299,10 @@ def critical_exponents(
     Reference: D. F. Litim, Nucl. Phys. B 631, 128 (2002).
     """
     truncation = LPA() if truncation is None else truncation
-    if _concrete(N) and _concrete(d):
+    if _concrete(N, d):
+        _validate.in_range("N", N, 1.0, 1000.0)
+        _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
+    if _concrete(regulator, d):
         _check(regulator, N, d)
     N = jnp.asarray(N, dtype=float)
     d = jnp.asarray(d, dtype=float)
@@ -354,7 +390,11 @@ def pms(
     @jax.jit
     def val_grad(a):
         return jax.value_and_grad(
-            lambda aa: _solve(truncation, family(aa), jnp.asarray(float(N)), jnp.asarray(float(d)), 8, 4).nu
+            lambda aa: (
+                _solve(
+                    truncation, family(aa), jnp.asarray(float(N)), jnp.asarray(float(d)), 8, 4
+                ).nu
+            )
         )(a)
 
     a0, a1 = float(lower), float(upper)

@@ -162,7 +162,9 @@ def lpa_flow(rules: FlowRules, N, rho, u, du, ddu, eta=0.0):
     """
     d = rules.d
     w = u + 2.0 * rho * du
-    loop = -(N - 1.0) * rules.ell(u, 2, eta) * du - rules.ell(w, 2, eta) * (3.0 * du + 2.0 * rho * ddu)
+    loop = -(N - 1.0) * rules.ell(u, 2, eta) * du - rules.ell(w, 2, eta) * (
+        3.0 * du + 2.0 * rho * ddu
+    )
     return -(2.0 - eta) * u + (d - 2.0 + eta) * rho * du + loop
 
 

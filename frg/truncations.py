@@ -82,6 +82,13 @@ class AbstractTruncation(eqx.Module):
         return jnp.asarray(0)
 
 
+def _rules(regulator_or_rules, d) -> FlowRules:
+    """Accept a regulator or prepared :class:`FlowRules` (what ``prepare`` returns)."""
+    if isinstance(regulator_or_rules, FlowRules):
+        return regulator_or_rules
+    return flow_rules(regulator_or_rules, d)
+
+
 def rho_scale(rules: FlowRules, N, d):
     """Natural unit of ρ̃: ``S = (N + 2) ℓ_2^{(0)}(0)/(d − 2)`` (≈ the large-N minimum)."""
     return (N + 2.0) * rules.l0(0.0, 2) / (d - 2.0)
@@ -114,8 +121,8 @@ class LPA(AbstractTruncation):
         M: polynomial degree (number of intervals); L: domain length in units of S.
     """
 
-    M: int = eqx.field(static=True, default=40)
-    L: float = eqx.field(static=True, default=10.0)
+    M: int = eqx.field(static=True, default=56)
+    L: float = eqx.field(static=True, default=12.0)
     c: float | None = eqx.field(static=True, default=None)
     anomalous: bool = eqx.field(static=True, default=False)
     name: str = eqx.field(static=True, default="lpa")
@@ -164,9 +171,21 @@ class LPA(AbstractTruncation):
         u = 0.2 * (x - 1.5) * (1.0 + 0.1 * x)
         return jnp.concatenate([u, jnp.zeros((1,))])
 
+    def initial_guesses(self, regulator, N, d):
+        """A small batch of guesses (zero of u at x ≈ 0.3 ... 2, several slopes)."""
+        x, _, _ = self._grid()
+        rows = []
+        for x0 in (0.6, 1.5, 0.3, 1.0):
+            for s in (0.2, 0.05, 1.0):
+                rows.append(jnp.concatenate([s * (x - x0) * (1.0 + 0.1 * x), jnp.zeros((1,))]))
+        return jnp.stack(rows)
+
+    def prepare(self, regulator, d):
+        """The regulator- and d-dependent context (threshold rules), built once per solve."""
+        return _rules(regulator, d)
+
     def residual(self, params, regulator, N, d):
-        rules = flow_rules(regulator, d)
-        return self._residual(params, rules, N, d)
+        return self._residual(params, _rules(regulator, d), N, d)
 
     def _residual(self, params, rules, N, d):
         x, D1, D2 = self._grid()
@@ -228,18 +247,18 @@ class LPA(AbstractTruncation):
         return self._split(params)[1]
 
     def kappa(self, params, regulator, N, d):
-        rules = flow_rules(regulator, d)
+        rules = _rules(regulator, d)
         x, D1, _ = self._grid()
         S = rho_scale(rules, N, d)
         return self._kappa_lambda(self._split(params)[0], x, D1, S)[0]
 
     def potential(self, params, regulator, N, d, rho):
-        S = rho_scale(flow_rules(regulator, d), N, d)
+        S = rho_scale(_rules(regulator, d), N, d)
         return self._interp(self._split(params)[0], jnp.asarray(rho) / S)
 
     def grid(self, regulator, N, d):
         """The ρ̃ collocation points."""
-        S = rho_scale(flow_rules(regulator, d), N, d)
+        S = rho_scale(_rules(regulator, d), N, d)
         return S * self._grid()[0]
 
     def nodes(self, params, regulator, N, d):
@@ -247,6 +266,6 @@ class LPA(AbstractTruncation):
         return jnp.sum(jnp.sign(u[:-1]) * jnp.sign(u[1:]) < 0)
 
 
-def LPAPrime(M: int = 40, L: float = 10.0) -> LPA:
+def LPAPrime(M: int = 56, L: float = 12.0) -> LPA:
     """LPA': :class:`LPA` with the η equation η = (16v_d/d)κλ² m_{2,2}(2κλ; η)."""
     return LPA(M=M, L=L, anomalous=True, name="lpa-prime")
