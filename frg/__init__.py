@@ -40,6 +40,7 @@ from .fixed_point import (
     make_truncation as make_truncation,
 )
 from .fixed_point import (
+    plot_nu_vs_d as plot_nu_vs_d,
     pms as pms,
 )
 from .fixed_point import (

@@ -52,6 +52,7 @@ __all__ = [
     "stability_matrix",
     "exponents_table",
     "pms",
+    "plot_nu_vs_d",
 ]
 
 STATUS = {
@@ -185,8 +186,8 @@ def _classify(truncation, p, regulator, N, d, nrm):
 
 
 def _reference(truncation, regulator, fun):
-    """Wilson–Fisher point at the reference (N, d) = (1, 3): Newton from each of the
-    truncation's guesses (``initial_guesses``, vmapped), keep the first classified WF."""
+    """Wilson–Fisher point at the reference (N, d) = (1, 3): Newton from the truncation's
+    guesses (``initial_guesses``) in turn until one is classified Wilson–Fisher."""
     guesses = getattr(truncation, "initial_guesses", None)
     if guesses is None:
         G = truncation.initial_guess(regulator, 1.0, 3.0)[None]
@@ -194,9 +195,19 @@ def _reference(truncation, regulator, fun):
         G = guesses(regulator, 1.0, 3.0)
     one, three = jnp.asarray(1.0), jnp.asarray(3.0)
     ctx = _prepare(truncation, regulator, three)
-    P, nrm, _ = jax.vmap(lambda g: newton(fun, g, (ctx, one, three)))(G)
-    ok = jax.vmap(lambda p, n: _classify(truncation, p, ctx, one, three, n)[0])(P, nrm)
-    return P[jnp.argmax(ok)]
+
+    def body(c):
+        i, _, best, _ = c
+        p, nrm, _ = newton(fun, G[i], (ctx, one, three), maxiter=40)
+        ok = _classify(truncation, p, ctx, one, three, nrm)[0]
+        return i + 1, ok, jnp.where(ok, p, best), ok
+
+    def cond(c):
+        i, ok, _, _ = c
+        return (i < G.shape[0]) & ~ok
+
+    _, _, p, _ = lax.while_loop(cond, body, (0, jnp.asarray(False), G[0], jnp.asarray(False)))
+    return p
 
 
 def _solve(truncation, regulator, N, d, steps: int, k: int):
@@ -336,7 +347,9 @@ def exponents_table(
     truncation: AbstractTruncation | None = None,
     steps: int = 8,
 ) -> Exponents:
-    """Exponents on the grid Ns × ds in one compiled, vmapped call; leaves have shape (len(Ns), len(ds), ...).
+    """Exponents on the grid Ns × ds in one compiled, vmapped call.
+
+    Leaves of the returned :class:`Exponents` have shape (len(Ns), len(ds), ...).
 
     Example:
         >>> tab = frg.exponents_table(frg.Litim(), [1, 2, 3], [2.8, 3.0])
@@ -436,3 +449,37 @@ def timed(fn, *args, **kwargs):
     t0 = time.perf_counter()
     out = jax.block_until_ready(fn(*args, **kwargs))
     return out, time.perf_counter() - t0
+
+
+def plot_nu_vs_d(regulator=None, Ns=(1, 2, 3, 4, 10, 100), ds=None, *, path=None, truncation=None):
+    """Plot ν(d) for several N from one vmapped :func:`exponents_table` call.
+
+    Returns ``(fig, table)``; saves the figure to ``path`` if given.
+
+    Example:
+        >>> fig, tab = frg.fixed_point.plot_nu_vs_d(path="nu_vs_d.png")
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .regulators import Litim
+
+    regulator = Litim() if regulator is None else regulator
+    ds = np.linspace(2.5, 3.95, 30) if ds is None else np.asarray(ds, dtype=float)
+    tab = exponents_table(regulator, Ns, ds, truncation=truncation)
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for i, n in enumerate(Ns):
+        ok = np.asarray(tab.status[i]) == 0
+        ax.plot(ds[ok], np.asarray(tab.nu[i])[ok], label=f"N = {n:g}")
+    ax.plot(ds, 1.0 / (ds - 2.0), "k--", lw=0.8, label="N = ∞: 1/(d−2)")
+    ax.set_ylim(0.45, 2.2)
+    ax.set_xlabel("d")
+    ax.set_ylabel("ν")
+    ax.set_title(f"LPA, {type(regulator).__name__} regulator")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig, tab
