@@ -41,6 +41,8 @@ from .fixed_point import (
 )
 from .fixed_point import (
     plot_nu_vs_d as plot_nu_vs_d,
+)
+from .fixed_point import (
     pms as pms,
 )
 from .fixed_point import (
@@ -85,6 +87,7 @@ from .scaling import (
 from .scaling import (
     lpa_flow as lpa_flow,
 )
+from .taylor import Taylor as Taylor
 from .threshold import (
     ThresholdRule as ThresholdRule,
 )
