@@ -51,6 +51,8 @@ def _run(args) -> dict:
     tr = make_truncation(args.truncation, args.order)
     if args.M is not None:
         _validate.integer("M", args.M, 8, 400)
+        if not hasattr(tr, "M"):
+            raise ValueError(f"--M applies to grid truncations, not {args.truncation!r}")
         tr = type(tr)(**{**{f: getattr(tr, f) for f in tr.__dataclass_fields__}, "M": args.M})
     progress(f"compiling the fixed-point solver ({args.truncation}, {args.regulator})")
     t0 = time.perf_counter()
