@@ -111,14 +111,21 @@ class LPA(AbstractTruncation):
     """LPA: u(ρ̃) at M+1 Chebyshev–Gauss–Lobatto points of ρ̃ ∈ [0, L·S].
 
     ``S`` is :func:`rho_scale` (≈ the large-N minimum), so the domain scales with N and
-    d. Unknowns: [u(x_0 = 0), ..., u(x_{M−1}); u(x_M = L); η]. Flow rows: the fixed-point
-    equation at x_0..x_{M−1} (at ρ̃ = 0 the u'' term drops out: regularity is built in).
-    Constraints: at ρ̃_max the asymptotic condition ρ̃u'' = (p − 1)u' with
-    p = (2 − η)/(d − 2 + η) (u ~ ρ̃^p) inserted into the flow equation; and the η
-    equation (η = 0 in LPA; the LPA' formula in :class:`LPAPrime`).
+    d. Unknowns: [u(x_0 = 0), ..., u(x_M = L); η]. Flow rows: the fixed-point equation
+    at x_0..x_{M−1} (at ρ̃ = 0 the u'' term drops out: regularity is built in) and, at
+    ρ̃_max, the flow with u'' replaced by the asymptotic relation ρ̃u'' = (p − 1)u',
+    p = (2 − η)/(d − 2 + η) (u ~ ρ̃^p), kept as a flow row so that perturbations at the
+    boundary evolve with it. Constraint: the η equation (η = 0 in LPA; the LPA'
+    formula in :func:`LPAPrime`).
 
     Args:
-        M: polynomial degree (number of intervals); L: domain length in units of S.
+        M: polynomial degree; L: domain length in units of S; c: if set, the
+        algebraic map x = c(1+t)/(1−t+δ) instead of a linear one (experimental).
+
+    Example:
+        >>> frg.critical_exponents(frg.Litim(), N=1, d=3, truncation=frg.LPA(M=64)).nu
+
+    Reference: J. Borchardt, B. Knorr, Phys. Rev. D 91, 105011 (2015).
     """
 
     M: int = eqx.field(static=True, default=56)
