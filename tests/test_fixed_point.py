@@ -165,3 +165,12 @@ def test_taylor_truncation_converges_to_full_function():
     assert ex.fixed_point.status_name == "wilson-fisher"
     np.testing.assert_allclose(float(ex.nu), 0.6505737945, atol=1e-8)
     assert abs(float(ex.nu) - 0.6495617739) < 1.1e-3
+
+
+def test_lpa_prime_exponential_regulator():
+    # LPA' with a regulator of non-compact support (m_{2,2} by quadrature, linear in η).
+    # Our values on the M = 40 grid (not checked against published digits).
+    ex = critical_exponents(frg.Exponential(), N=1.0, d=3.0, truncation=frg.LPAPrime(M=40))
+    assert ex.fixed_point.status_name == "wilson-fisher"
+    np.testing.assert_allclose(float(ex.eta), 0.0431316566, atol=1e-6)
+    np.testing.assert_allclose(float(ex.nu), 0.6436089099, atol=1e-6)
