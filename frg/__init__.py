@@ -56,6 +56,19 @@ from .de2 import (
     de2_fixed_point as de2_fixed_point,
     de2_pms as de2_pms,
 )
+from .fixed_point import (
+    STATUS as STATUS,
+    TRUNCATIONS as TRUNCATIONS,
+    Exponents as Exponents,
+    FixedPoint as FixedPoint,
+    critical_exponents as critical_exponents,
+    exponents_table as exponents_table,
+    find_fixed_point as find_fixed_point,
+    make_truncation as make_truncation,
+    plot_nu_vs_d as plot_nu_vs_d,
+    pms as pms,
+    stability_matrix as stability_matrix,
+)
 from .ising import (
     T_C as T_C,
     IsingRun as IsingRun,
@@ -130,6 +143,13 @@ from .regulators import (
     PowerLaw as PowerLaw,
     make_regulator as make_regulator,
 )
+from .scaling import (
+    FlowRules as FlowRules,
+    eta_lpa_prime as eta_lpa_prime,
+    eta_rule as eta_rule,
+    flow_rules as flow_rules,
+    lpa_flow as lpa_flow,
+)
 from .sweep import (
     CheckpointError as CheckpointError,
     SweepResult as SweepResult,
@@ -137,12 +157,20 @@ from .sweep import (
     parse_param_spec as parse_param_spec,
     sweep as sweep,
 )
+from .taylor import (
+    Taylor as Taylor,
+)
 from .threshold import (
     ThresholdRule as ThresholdRule,
     litim_threshold as litim_threshold,
     threshold as threshold,
     threshold_rule as threshold_rule,
     v_d as v_d,
+)
+from .truncations import (
+    LPA as LPA,
+    AbstractTruncation as AbstractTruncation,
+    LPAPrime as LPAPrime,
 )
 from .vrg import (
     VRGResult as VRGResult,

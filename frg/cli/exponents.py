@@ -1,0 +1,110 @@
+"""``frg exponents``: Wilson–Fisher fixed point and critical exponents of the O(N) model."""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import numpy as np
+
+from ._common import add_command, progress
+
+
+def register(subparsers) -> None:
+    from frg.fixed_point import TRUNCATIONS
+
+    p = add_command(
+        subparsers,
+        "exponents",
+        _run,
+        "critical exponents nu, omega, eta (theta_i = -eigenvalues of the stability matrix)",
+    )
+    p.add_argument("--N", type=float, default=1.0, help="number of components, 1 <= N <= 1000")
+    p.add_argument("--d", type=float, default=3.0, help="dimension, 2 < d < 4")
+    p.add_argument("--regulator", default="litim", help="litim | exponential | power")
+    p.add_argument("--a", type=float, default=None, help="exponential regulator prefactor a")
+    p.add_argument(
+        "--truncation",
+        default="lpa",
+        choices=sorted(TRUNCATIONS),
+        help="lpa (full function, Chebyshev grid) | lpa-prime | taylor --order n",
+    )
+    p.add_argument(
+        "--order", type=int, default=None, help="Taylor order n (with --truncation taylor)"
+    )
+    p.add_argument("--M", type=int, default=None, help="Chebyshev degree of the grid (default 56)")
+    p.add_argument("--plot", default=None, help="write a plot of u*(rho) to this file (png)")
+
+
+def _run(args) -> dict:
+    import frg
+    from frg import _validate
+    from frg.fixed_point import STATUS, critical_exponents, make_truncation
+
+    _validate.in_range("N", args.N, 1.0, 1000.0)
+    _validate.in_range("d", args.d, 2.0, 4.0, low_open=True, high_open=True)
+    params = {} if args.a is None else {"a": args.a}
+    reg = frg.make_regulator(args.regulator, **params)
+    reg.check(args.d)
+    if args.truncation == "taylor" and args.order is None:
+        raise ValueError("--truncation taylor needs --order n (n >= 2)")
+    tr = make_truncation(args.truncation, args.order)
+    if args.M is not None:
+        _validate.integer("M", args.M, 8, 400)
+        if not hasattr(tr, "M"):
+            raise ValueError(f"--M applies to grid truncations, not {args.truncation!r}")
+        tr = type(tr)(**{**{f: getattr(tr, f) for f in tr.__dataclass_fields__}, "M": args.M})
+    progress(f"compiling the fixed-point solver ({args.truncation}, {args.regulator})")
+    t0 = time.perf_counter()
+    ex = jax.block_until_ready(critical_exponents(reg, N=args.N, d=args.d, truncation=tr))
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ex = jax.block_until_ready(critical_exponents(reg, N=args.N, d=args.d, truncation=tr))
+    warm = time.perf_counter() - t0
+    status = int(ex.status)
+    fp = ex.fixed_point
+    theta = np.asarray(ex.theta)
+    out = {
+        "status": "success" if status == 0 else STATUS[status],
+        "N": args.N,
+        "d": args.d,
+        "regulator": args.regulator,
+        "truncation": args.truncation,
+        "nu": float(ex.nu),
+        "omega": float(ex.omega),
+        "eta": float(ex.eta),
+        "theta": [float(t) for t in theta.real],
+        "theta_imag": [float(t) for t in theta.imag],
+        "solve_seconds": warm,
+        "compile_seconds": max(first - warm, 0.0),
+        "fixed_point": {
+            "kind": STATUS[status],
+            "kappa": float(fp.kappa),
+            "n_relevant": int(fp.n_relevant),
+            "nodes": int(fp.nodes),
+            "residual": float(fp.residual),
+            "newton_iterations": int(fp.iterations),
+        },
+    }
+    if hasattr(tr, "potential"):
+        rho = np.linspace(0.0, 3.0 * float(fp.kappa) if float(fp.kappa) > 0 else 1.0, 7)
+        u = np.asarray(tr.potential(fp.params, reg, args.N, args.d, rho))
+        out["fixed_point"]["rho"] = rho.tolist()
+        out["fixed_point"]["u"] = u.tolist()
+        if args.plot:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+
+            rr = np.linspace(0.0, float(rho[-1]), 200)
+            fig, ax = plt.subplots(figsize=(5, 3.5))
+            ax.plot(rr, np.asarray(tr.potential(fp.params, reg, args.N, args.d, rr)))
+            ax.axhline(0, color="k", lw=0.5)
+            ax.set_xlabel(r"$\tilde\rho$")
+            ax.set_ylabel(r"$u^*(\tilde\rho)$")
+            ax.set_title(f"N={args.N:g}, d={args.d:g}: nu={float(ex.nu):.6f}")
+            fig.tight_layout()
+            fig.savefig(args.plot, dpi=120)
+            out["plot"] = args.plot
+    return out

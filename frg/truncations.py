@@ -1,0 +1,278 @@
+"""Truncations of the dimensionless O(N) flow: the interface the fixed-point finder uses.
+
+A truncation is an ``equinox.Module`` (static configuration only) that turns the
+scaling form of a flow into a finite vector equation. Its unknowns ``params`` are a
+1-D array ordered as
+
+    params = [dynamic couplings (n_flow entries); slaved unknowns (n_params − n_flow)]
+
+and ``residual(params, regulator, N, d)`` returns an array of the same length ordered
+
+    [∂_t of each dynamic coupling (n_flow rows); constraints (boundary conditions, the
+     η equation, ...)].
+
+A fixed point is a root of the residual. The stability matrix is the linearisation of
+the flow rows with the slaved unknowns eliminated through the constraint rows (a Schur
+complement, see ``frg.fixed_point.stability_matrix``); θ_i = −eigenvalues.
+
+A derivative-expansion truncation with fields (u, z, y) plugs in by storing the three
+functions' nodal values as dynamic couplings, the boundary conditions and the η
+normalisation condition (e.g. z(κ) = 1) as constraints, and returning η from
+:meth:`AbstractTruncation.eta`.
+
+Implemented here: :class:`LPA` / :class:`LPAPrime`, the full function u(ρ̃) on a
+Chebyshev–Gauss–Lobatto grid. :class:`frg.taylor.Taylor` is the polynomial one.
+"""
+
+from __future__ import annotations
+
+import abc
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .regulators import AbstractRegulator
+from .scaling import FlowRules, eta_lpa_prime, flow_rules, lpa_flow
+
+__all__ = ["AbstractTruncation", "LPA", "LPAPrime", "rho_scale"]
+
+
+class AbstractTruncation(eqx.Module):
+    """Interface of a truncation (see the module docstring for the ordering contract).
+
+    Subclasses implement ``n_params``, ``n_flow``, ``initial_guess``, ``residual``,
+    ``eta``, ``kappa`` (the dimensionless minimum ρ̃_0) and ``potential`` (u(ρ̃) on an
+    array of ρ̃, for summaries/plots). ``name`` is the CLI label.
+    """
+
+    name: str = eqx.field(static=True, default="")
+
+    @property
+    @abc.abstractmethod
+    def n_params(self) -> int: ...
+
+    @property
+    @abc.abstractmethod
+    def n_flow(self) -> int: ...
+
+    @abc.abstractmethod
+    def initial_guess(self, regulator: AbstractRegulator, N, d) -> jax.Array:
+        """A starting vector for Newton, traceable in N, d (no user input)."""
+
+    @abc.abstractmethod
+    def residual(self, params, regulator: AbstractRegulator, N, d) -> jax.Array:
+        """[flow rows; constraint rows], zero at a fixed point."""
+
+    @abc.abstractmethod
+    def eta(self, params) -> jax.Array:
+        """Anomalous dimension η at ``params`` (0 in LPA)."""
+
+    @abc.abstractmethod
+    def kappa(self, params, regulator, N, d) -> jax.Array:
+        """Dimensionless minimum ρ̃_0 of the potential (0 if u > 0 everywhere)."""
+
+    @abc.abstractmethod
+    def potential(self, params, regulator, N, d, rho) -> jax.Array:
+        """u(ρ̃) = U'(ρ̃) at the points ``rho``."""
+
+    def nodes(self, params, regulator, N, d) -> jax.Array:
+        """Number of sign changes of u on the truncation's domain (1 for Wilson–Fisher)."""
+        return jnp.asarray(0)
+
+
+def _rules(regulator_or_rules, d) -> FlowRules:
+    """Accept a regulator or prepared :class:`FlowRules` (what ``prepare`` returns)."""
+    if isinstance(regulator_or_rules, FlowRules):
+        return regulator_or_rules
+    return flow_rules(regulator_or_rules, d)
+
+
+def rho_scale(rules: FlowRules, N, d):
+    """Natural unit of ρ̃: ``S = (N + 2) ℓ_2^{(0)}(0)/(d − 2)`` (≈ the large-N minimum)."""
+    return (N + 2.0) * rules.l0(0.0, 2) / (d - 2.0)
+
+
+def _cheb(M: int):
+    """Chebyshev–Gauss–Lobatto points t ∈ [−1, 1] (increasing) and differentiation matrix."""
+    t = -np.cos(np.pi * np.arange(M + 1) / M)
+    c = np.ones(M + 1)
+    c[0] = c[-1] = 2.0
+    c = c * (-1.0) ** np.arange(M + 1)
+    T = np.tile(t, (M + 1, 1)).T
+    dT = T - T.T
+    D = np.outer(c, 1.0 / c) / (dT + np.eye(M + 1))
+    D = D - np.diag(D.sum(axis=1))
+    return t, D
+
+
+class LPA(AbstractTruncation):
+    """LPA: u(ρ̃) at M+1 Chebyshev–Gauss–Lobatto points of ρ̃ ∈ [0, L·S].
+
+    ``S`` is :func:`rho_scale` (≈ the large-N minimum), so the domain scales with N and
+    d. Unknowns: [u(x_0 = 0), ..., u(x_M = L); η]. Flow rows: the fixed-point equation
+    at x_0..x_{M−1} (at ρ̃ = 0 the u'' term drops out: regularity is built in) and, at
+    ρ̃_max, the flow with u'' replaced by the asymptotic relation ρ̃u'' = (p − 1)u',
+    p = (2 − η)/(d − 2 + η) (u ~ ρ̃^p), kept as a flow row so that perturbations at the
+    boundary evolve with it. Constraint: the η equation (η = 0 in LPA; the LPA'
+    formula in :func:`LPAPrime`).
+
+    Args:
+        M: polynomial degree; L: domain length in units of S; c: if set, the
+        algebraic map x = c(1+t)/(1−t+δ) instead of a linear one (experimental).
+
+    Example:
+        >>> frg.critical_exponents(frg.Litim(), N=1, d=3, truncation=frg.LPA(M=64)).nu
+
+    Reference: J. Borchardt, B. Knorr, Phys. Rev. D 91, 105011 (2015).
+    """
+
+    M: int = eqx.field(static=True, default=56)
+    L: float = eqx.field(static=True, default=12.0)
+    c: float | None = eqx.field(static=True, default=None)
+    anomalous: bool = eqx.field(static=True, default=False)
+    name: str = eqx.field(static=True, default="lpa")
+    bc: bool = eqx.field(static=True, default=True)
+
+    @property
+    def n_params(self):
+        return self.M + 2
+
+    @property
+    def n_flow(self):
+        return self.M + 1
+
+    def _grid(self):
+        """Mapped Chebyshev grid x(t) = c(1+t)/(1−t+δ), x ∈ [0, L], and d/dx, d²/dx² matrices."""
+        t, D = _cheb(self.M)
+        c, L = self.c, self.L
+        if c is None:
+            x = 0.5 * L * (t + 1.0)
+            D1 = D * (2.0 / L)
+            return jnp.asarray(x), jnp.asarray(D1), jnp.asarray(D1 @ D1)
+        delta = 2.0 * c / (L - c)
+        x = c * (1.0 + t) / (1.0 - t + delta)
+        dxdt = c * (2.0 + delta) / (1.0 - t + delta) ** 2
+        D1 = D / dxdt[:, None]
+        return jnp.asarray(x), jnp.asarray(D1), jnp.asarray(D1 @ D1)
+
+    def _t_of_x(self, x):
+        if self.c is None:
+            return 2.0 * x / self.L - 1.0
+        delta = 2.0 * self.c / (self.L - self.c)
+        return (x * (1.0 + delta) - self.c) / (x + self.c)
+
+    def row_scale(self, regulator, N, d):
+        """Weights of the residual rows for Newton's norm (the solution grows like x^p)."""
+        x = self._grid()[0]
+        p = 2.0 / (d - 2.0)
+        return jnp.concatenate([1.0 + x**p, jnp.ones((1,))])
+
+    def _split(self, params):
+        return params[: self.M + 1], params[self.M + 1]
+
+    def initial_guess(self, regulator, N, d):
+        x, _, _ = self._grid()
+        # large-N-like profile: one node at x ≈ 1, growing like x^{2/(d-2)} far out
+        u = 0.2 * (x - 1.5) * (1.0 + 0.1 * x)
+        return jnp.concatenate([u, jnp.zeros((1,))])
+
+    def initial_guesses(self, regulator, N, d):
+        """A small batch of guesses (zero of u at x ≈ 0.3 ... 2, several slopes)."""
+        x, _, _ = self._grid()
+        rows = []
+        for x0 in (0.6, 1.5, 0.3, 1.0):
+            for s in (0.2, 0.05, 1.0):
+                rows.append(jnp.concatenate([s * (x - x0) * (1.0 + 0.1 * x), jnp.zeros((1,))]))
+        return jnp.stack(rows)
+
+    def prepare(self, regulator, d):
+        """The regulator- and d-dependent context (threshold rules), built once per solve."""
+        return _rules(regulator, d)
+
+    def residual(self, params, regulator, N, d):
+        return self._residual(params, _rules(regulator, d), N, d)
+
+    def _residual(self, params, rules, N, d):
+        x, D1, D2 = self._grid()
+        u, eta = self._split(params)
+        S = rho_scale(rules, N, d)
+        rho = S * x
+        du = D1 @ u / S
+        ddu = D2 @ u / S**2
+        F = lpa_flow(rules, N, rho, u, du, ddu, eta)
+        p = (2.0 - eta) / (d - 2.0 + eta)
+        bc = lpa_flow(rules, N, rho[-1], u[-1], du[-1], (p - 1.0) * du[-1] / rho[-1], eta)
+        if self.anomalous:
+            kap, lam = self._kappa_lambda(u, x, D1, S)
+            g_eta = eta - eta_lpa_prime(rules, kap, lam)
+        else:
+            g_eta = eta
+        last = bc if self.bc else F[-1]
+        # flow rows unscaled: they are ∂_t of the nodal values (the stability matrix needs that)
+        return jnp.concatenate([F[:-1], jnp.atleast_1d(last), g_eta[None]])
+
+    # ----------------------------------------------------------------- read-outs
+    def _coeffs(self, u):
+        """Chebyshev coefficients of the interpolant of nodal values u."""
+        M = self.M
+        t, _ = _cheb(M)
+        k = np.arange(M + 1)
+        Tm = np.cos(np.outer(np.arccos(np.clip(t, -1, 1)), k))  # Tm[j, k] = T_k(t_j)
+        return jnp.linalg.solve(jnp.asarray(Tm), u)
+
+    def _interp(self, u, xq):
+        c = self._coeffs(u)
+        t = jnp.clip(self._t_of_x(jnp.asarray(xq)), -1.0, 1.0)
+        k = jnp.arange(self.M + 1)
+        return jnp.cos(jnp.arccos(t)[..., None] * k) @ c
+
+    def _kappa_lambda(self, u, x, D1, S):
+        """Zero x_0 of u (first sign change; 0 if none) → κ = S x_0 and λ = u'(κ)."""
+        du = D1 @ u
+        sgn = (u[:-1] <= 0) & (u[1:] > 0)
+        has = jnp.any(sgn)
+        i = jnp.argmax(sgn)
+        xa, xb, ua, ub = x[i], x[i + 1], u[i], u[i + 1]
+        x0 = xa - ua * (xb - xa) / jnp.where(ub == ua, 1.0, ub - ua)
+        c = self._coeffs(u)
+        k = jnp.arange(self.M + 1)
+
+        def f(xx):
+            t = jnp.clip(self._t_of_x(xx), -1.0 + 1e-15, 1.0 - 1e-15)
+            return jnp.cos(jnp.arccos(t) * k) @ c
+
+        fp = jax.grad(f)
+        for _ in range(6):
+            x0 = x0 - f(x0) / fp(x0)
+        x0 = jnp.where(has, x0, 0.0)
+        lam = jnp.where(has, fp(jnp.where(has, x0, 1.0)), du[0]) / S
+        return S * x0, lam
+
+    def eta(self, params):
+        return self._split(params)[1]
+
+    def kappa(self, params, regulator, N, d):
+        rules = _rules(regulator, d)
+        x, D1, _ = self._grid()
+        S = rho_scale(rules, N, d)
+        return self._kappa_lambda(self._split(params)[0], x, D1, S)[0]
+
+    def potential(self, params, regulator, N, d, rho):
+        S = rho_scale(_rules(regulator, d), N, d)
+        return self._interp(self._split(params)[0], jnp.asarray(rho) / S)
+
+    def grid(self, regulator, N, d):
+        """The ρ̃ collocation points."""
+        S = rho_scale(_rules(regulator, d), N, d)
+        return S * self._grid()[0]
+
+    def nodes(self, params, regulator, N, d):
+        u = self._split(params)[0]
+        return jnp.sum(jnp.sign(u[:-1]) * jnp.sign(u[1:]) < 0)
+
+
+def LPAPrime(M: int = 56, L: float = 12.0) -> LPA:
+    """LPA': :class:`LPA` with the η equation η = (16v_d/d)κλ² m_{2,2}(2κλ; η)."""
+    return LPA(M=M, L=L, anomalous=True, name="lpa-prime")
