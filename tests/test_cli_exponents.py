@@ -27,3 +27,20 @@ def test_cli_exponents_bad_input(capsys):
     rc = main(["exponents", "--d", "4.2", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert rc == 2 and "d must lie" in out["error"]
+
+
+def test_cli_exponents_de2_matches_api(capsys):
+    # `frg exponents --truncation de2` (issue 7) reports what frg.de2_exponents computes.
+    import frg
+
+    code = main(
+        "exponents --N 1 --d 3 --regulator exponential --truncation de2 --a 2 --M 16 --json".split()
+    )
+    out = capsys.readouterr().out.strip().splitlines()
+    assert code == 0 and len(out) == 1
+    res = json.loads(out[0])
+    ex = frg.de2_exponents(frg.Exponential(a=2.0), N=1, d=3.0, grid=16)
+    np.testing.assert_allclose([res["nu"], res["eta"]], [float(ex.nu), float(ex.eta)], rtol=1e-12)
+    assert res["status"] == "success" and res["alpha"] == 2.0
+    # O(∂²) η is positive and near 0.044 (Balog et al., PRL 123, 240604 (2019): η = 0.0443)
+    assert abs(res["eta"] - 0.0443) < 5e-4
