@@ -40,9 +40,8 @@ from ._x64 import x64
 from .lattice import (
     BackgroundGrid,
     LatticeMomenta,
-    background_grid,
     check_lattice_regulator,
-    lattice_momenta,
+    resolve_lattice,
 )
 from .regulators import AbstractRegulator
 
@@ -295,15 +294,7 @@ def cdbn_potential(
     else:
         ks = val.decreasing("ks", ks)
         val.in_range("ks", ks, 0.0, low_open=True)
-    if grid is None:
-        grid = background_grid(potential)
-    if momenta is None:
-        momenta = lattice_momenta(d, size)
-    elif (momenta.d, momenta.size) != (d, size):
-        raise ValueError(
-            f"momenta must be for d = {d}, lattice = {size}; got d = {momenta.d}, "
-            f"lattice = {momenta.size}"
-        )
+    grid, momenta = resolve_lattice(potential, d, size, grid, momenta)
     U0 = jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(grid.phi)
     kpad, n = _padded(ks, capacity)
     out = _cdbn_scan(regulator, momenta, grid, U0, kpad, n, layer_type == "explicit", rtol, atol)

@@ -395,6 +395,18 @@ def _finish(e, m, cfg):
     return IsingRun(np.asarray(cfg, np.int8), e, m, te, tm, E, dE, M, dM, M2, dM2)
 
 
+def _drive(run, L, T, chains, sweeps, burn_in, save_every, seed, start):
+    """Validate, initialise, run a sampler kernel ``run(key, spins, beta, ...)``, finish."""
+    L, T, chains, sweeps, burn_in, save_every = _validate_common(
+        L, T, chains, sweeps, burn_in, save_every
+    )
+    k0, k1 = jax.random.split(jax.random.PRNGKey(seed))
+    spins = _init_spins(k0, chains, L, start)
+    sweeps = (sweeps // save_every) * save_every
+    e, m, cfg = run(k1, spins, jnp.float32(1.0 / T), sweeps, save_every, burn_in)
+    return _finish(e, m, cfg)
+
+
 def metropolis(L, T, *, chains=8, sweeps=1000, burn_in=200, save_every=10, seed=0, start="hot"):
     """Batched checkerboard Metropolis for the periodic L×L Ising model.
 
@@ -407,15 +419,7 @@ def metropolis(L, T, *, chains=8, sweeps=1000, burn_in=200, save_every=10, seed=
     Example: ``metropolis(32, 2.0, sweeps=2000).magnetization_abs`` ≈ 0.91.
     Reference: N. Metropolis et al., J. Chem. Phys. 21, 1087 (1953).
     """
-    L, T, chains, sweeps, burn_in, save_every = _validate_common(
-        L, T, chains, sweeps, burn_in, save_every
-    )
-    key = jax.random.PRNGKey(seed)
-    k0, k1 = jax.random.split(key)
-    spins = _init_spins(k0, chains, L, start)
-    sweeps = (sweeps // save_every) * save_every
-    e, m, cfg = _metropolis_run(k1, spins, jnp.float32(1.0 / T), sweeps, save_every, burn_in)
-    return _finish(e, m, cfg)
+    return _drive(_metropolis_run, L, T, chains, sweeps, burn_in, save_every, seed, start)
 
 
 # --------------------------------------------------------------------------- Swendsen–Wang
@@ -506,15 +510,7 @@ def swendsen_wang(L, T, *, chains=8, sweeps=500, burn_in=50, save_every=5, seed=
     Example: ``swendsen_wang(16, T_C, sweeps=400).energy_per_site`` ≈ −1.42.
     Reference: R. H. Swendsen and J.-S. Wang, Phys. Rev. Lett. 58, 86 (1987).
     """
-    L, T, chains, sweeps, burn_in, save_every = _validate_common(
-        L, T, chains, sweeps, burn_in, save_every
-    )
-    key = jax.random.PRNGKey(seed)
-    k0, k1 = jax.random.split(key)
-    spins = _init_spins(k0, chains, L, start)
-    sweeps = (sweeps // save_every) * save_every
-    e, m, cfg = _sw_run(k1, spins, jnp.float32(1.0 / T), sweeps, save_every, burn_in)
-    return _finish(e, m, cfg)
+    return _drive(_sw_run, L, T, chains, sweeps, burn_in, save_every, seed, start)
 
 
 def sample_configs(L, T, n_samples, *, chains=None, algorithm="sw", burn_in=None, seed=0):

@@ -246,6 +246,20 @@ def _lpa_solve(regulator, momenta, grid, U0, Lam, ts, rtol, atol, max_steps):
     return U, status, steps
 
 
+def resolve_lattice(potential, d, size, grid=None, momenta=None):
+    """Default background grid and momenta for (d, size); check given momenta match."""
+    if grid is None:
+        grid = background_grid(potential)
+    if momenta is None:
+        momenta = lattice_momenta(d, size)
+    elif (momenta.d, momenta.size) != (d, size):
+        raise ValueError(
+            f"momenta must be for d = {d}, lattice = {size}; got d = {momenta.d}, "
+            f"lattice = {momenta.size}"
+        )
+    return grid, momenta
+
+
 @x64
 def lattice_lpa(
     potential: Callable,
@@ -287,14 +301,7 @@ def lattice_lpa(
     Lambda = float(val.in_range("Lambda", Lambda, 0.0, low_open=True))
     k_ir = float(val.in_range("k_ir", k_ir, 0.0, Lambda, low_open=True, high_open=True))
     check_lattice_regulator(regulator)
-    if grid is None:
-        grid = background_grid(potential)
-    if momenta is None:
-        momenta = lattice_momenta(d, size)
-    elif (momenta.d, momenta.size) != (d, size):
-        raise ValueError(
-            f"momenta must be for d = {d}, lattice = {size}; got {momenta.d}, {momenta.size}"
-        )
+    grid, momenta = resolve_lattice(potential, d, size, grid, momenta)
     U0 = jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(grid.phi)
     ts = _interval_ends(regulator, momenta, Lambda, k_ir)
     U, status, nsteps = _lpa_solve(regulator, momenta, grid, U0, Lambda, ts, rtol, atol, max_steps)
