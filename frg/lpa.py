@@ -37,8 +37,9 @@ import optimistix as optx
 from . import _grid
 from ._validate import finite, in_range, integer
 from ._x64 import x64
-from .regulators import AbstractRegulator, Litim
-from .threshold import ThresholdRule, _de_nodes, threshold_rule, v_d
+from .regulators import AbstractRegulator
+from .scaling import eta_rule
+from .threshold import ThresholdRule, threshold_rule
 
 __all__ = [
     "RhoPotential",
@@ -89,23 +90,15 @@ def threshold_rule_eta(regulator: AbstractRegulator, d) -> ThresholdRule:
     """Rule for the anomalous-dimension part: ``ℓ_n(w; η) = ℓ_n(w) + η · rule_eta(w, n)``.
 
     With ``∂_t R_k = Z k²[2(g − y g') − η g]`` the η part is
-    ``−η v_d ∫ dy y^{d/2−1} g(y)/(y + g + w)^n``; for Litim it is
+    ``−η v_d ∫ dy y^{d/2−1} g(y)/(y + g + w)^n``, i.e. minus :func:`frg.scaling.eta_rule`
+    (one implementation of the quadrature); for Litim it is
     ``−η (4 v_d/d)/(d+2)/(1+w)^n`` (one node, exact).
 
     Example:
         >>> re = frg.threshold_rule_eta(frg.Litim(), 3.0)
     """
-    d = jnp.asarray(d, dtype=float)
-    if isinstance(regulator, Litim):
-        one = jnp.ones((1,))
-        return ThresholdRule(y=0.5 * one, q=one, c=-(4.0 * v_d(d) / d / (d + 2.0)) * one)
-    y_np, dy_np = _de_nodes(regulator.support())
-    y = jnp.asarray(y_np)
-    gy = regulator.g(y)
-    c = -v_d(d) * y ** (0.5 * d - 1.0) * jnp.asarray(dy_np) * gy
-    q = y + gy
-    ok = jnp.isfinite(q) & jnp.isfinite(c)
-    return ThresholdRule(y=y, q=jnp.where(ok, q, 1.0), c=jnp.where(ok, c, 0.0))
+    rule = eta_rule(regulator, d)
+    return ThresholdRule(y=rule.y, q=rule.q, c=-rule.c)
 
 
 # --------------------------------------------------------------------------- dimensionless RHS
