@@ -524,28 +524,19 @@ def sample_configs(L, T, n_samples, *, chains=None, algorithm="sw", burn_in=None
         raise ValueError(f"algorithm must be one of ('sw', 'metropolis'); got {algorithm!r}")
     chains = chains or min(n_samples, 64)
     per = -(-n_samples // chains)
-    if algorithm == "sw":
-        every = 2
-        run = swendsen_wang(
-            L,
-            T,
-            chains=chains,
-            sweeps=per * every,
-            burn_in=burn_in or 30,
-            save_every=every,
-            seed=seed,
-        )
-    else:
-        every = 10
-        run = metropolis(
-            L,
-            T,
-            chains=chains,
-            sweeps=per * every,
-            burn_in=burn_in or 500,
-            save_every=every,
-            seed=seed,
-        )
+    # (sampler, sweeps between snapshots, default burn-in)
+    sampler, every, burn = {"sw": (swendsen_wang, 2, 30), "metropolis": (metropolis, 10, 500)}[
+        algorithm
+    ]
+    run = sampler(
+        L,
+        T,
+        chains=chains,
+        sweeps=per * every,
+        burn_in=burn_in or burn,
+        save_every=every,
+        seed=seed,
+    )
     cfg = run.configs.reshape(-1, L, L)[:n_samples]
     return cfg.astype(np.float32)
 
