@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 import jax
 
+from frg.cli._common import to_jsonable
+
 
 def machine() -> dict:
     """A stamp of the machine and software the figures were measured on."""
@@ -74,7 +76,8 @@ def time_py(fn: Callable, *args, repeats: int = 1) -> tuple[float, object]:
 def emit(rows: list[dict], as_json: bool) -> None:
     """Print rows as one JSON object (``--json``) or as a markdown table."""
     if as_json:
-        print(json.dumps({"machine": machine(), "rows": rows}))
+        # strict JSON: NaN/inf → null (as the CLI does)
+        print(json.dumps(to_jsonable({"machine": machine(), "rows": rows}), allow_nan=False))
         return
     keys = list(dict.fromkeys(k for r in rows for k in r))
     print("| " + " | ".join(keys) + " |")

@@ -103,6 +103,7 @@ def main(argv=None):
         "nu": float(ex.nu),
         "eta": float(ex.eta),
         "ratio_over_lpa": w / base,
+        "status": ex.status,
     }
     rows = [
         row("N=1 LPA (Z frozen)", c_lpa, w_lpa, lpa, w_lpa),
