@@ -76,7 +76,21 @@ def layer_delta_u(regulator: AbstractRegulator, momenta: LatticeMomenta, k, kp, 
 
     ΔU = ½ Σ_j w_j log1p[(R_{k'} − R_k)(q_j)/(q_j + R_k(q_j) + c)]  (elementwise in c).
 
-    Returns ``(dU, D, edge)`` with ``edge = min_p (p̂² + R_{k'})`` (normalisable iff c > −edge).
+    Args:
+        regulator: finite-g(0) regulator. momenta: :func:`frg.lattice_momenta`.
+        k, kp: the shell's scales, k > k' > 0. c: curvature(s) U''(φ̄), any shape.
+
+    Returns:
+        ``(dU, D, edge)`` (dU, D shaped like ``c``) with ``edge = min_p (p̂² + R_{k'})``
+        (normalisable iff c > −edge).
+
+    Example:
+        >>> m = frg.lattice_momenta(2, 8)
+        >>> dU, D, edge = frg.layer_delta_u(frg.Litim(), m, 3.0, 1.5, jnp.array([0.0, 1.0]))
+        >>> [round(float(x), 4) for x in dU], float(edge)
+        ([-0.4188, -0.3506], 2.25)
+
+    Reference: shared/design/cascade.md ("One layer"); S. N. Shah, "Variational approach to unsupervised learning", arXiv:1904.10869 (2019).
     """
     a, shell, edge = _shell_terms(regulator, momenta, k, kp)
     den = a[None, :] + jnp.asarray(c)[..., None]
@@ -88,14 +102,46 @@ def layer_delta_u(regulator: AbstractRegulator, momenta: LatticeMomenta, k, kp, 
 
 @x64
 def one_loop_potential(V_values, curvature, regulator, momenta, Lambda, k_ir):
-    """``V + ½ (1/L^d) Σ_p log[(p̂² + R_{k_IR} + V'')/(p̂² + R_Λ + V'')]`` (the single RBM)."""
+    """One-loop potential: the single RBM that integrates out the whole shell Λ → k_IR.
+
+    U = V + ½ (1/L^d) Σ_p log[(p̂² + R_{k_IR} + V'')/(p̂² + R_Λ + V'')].
+
+    Args:
+        V_values: V(φ̄) on the background grid. curvature: V''(φ̄) there.
+        regulator: finite-g(0) regulator. momenta: :func:`frg.lattice_momenta`.
+        Lambda, k_ir: the shell's UV and IR scales.
+
+    Returns:
+        U(φ̄), same shape as ``V_values``; NaN where the layer is not normalisable
+        (V'' < −min_p (p̂² + R_{k_IR})), see :func:`cdbn_potential` for a checked stack.
+
+    Example:
+        >>> phi = jnp.linspace(-1.0, 1.0, 5)
+        >>> U = frg.one_loop_potential(0.5 * phi**2, jnp.ones(5), frg.Litim(),
+        ...                            frg.lattice_momenta(1, 16), 3.0, 0.1)
+        >>> round(float(U[2]), 4)   # Gaussian V: a constant shift
+        -0.6698
+
+    Reference: shared/design/cascade.md (property 1); S. N. Shah, "Variational approach to unsupervised learning", arXiv:1904.10869 (2019).
+    """
     dU, _, _ = layer_delta_u(regulator, momenta, Lambda, k_ir, curvature)
     return jnp.asarray(V_values) + dU
 
 
 @x64
 def scale_schedule(Lambda: float, k_ir: float, layers: int) -> np.ndarray:
-    """Geometric scales ``k_l = Λ b^{-l}``, ``b = (Λ/k_IR)^{1/L}``, l = 0..L (NumPy)."""
+    """Geometric scales ``k_l = Λ b^{-l}``, ``b = (Λ/k_IR)^{1/L}``, l = 0..L (NumPy).
+
+    Args:
+        Lambda: UV scale Λ > 0. k_ir: 0 < k_IR < Λ. layers: L >= 1.
+
+    Returns:
+        float64 array of L + 1 decreasing scales from Λ to k_IR.
+
+    Example:
+        >>> frg.scale_schedule(4.0, 1.0, 2)
+        array([4., 2., 1.])
+    """
     Lambda = float(val.in_range("Lambda", Lambda, 0.0, low_open=True))
     k_ir = float(val.in_range("k_ir", k_ir, 0.0, Lambda, low_open=True, high_open=True))
     layers = val.integer("layers", layers, 1)
@@ -116,6 +162,7 @@ class CDBNResult(eqx.Module):
         newton_ok: (L,) bool (self-consistent only; True for explicit).
         status: 0 success, 1 non-normalisable layer, 2 explicit unstable (reported instead
             of 1 when the instability starts no later), 3 Newton failed.
+        layer_type: ``"self-consistent"`` or ``"explicit"`` (static).
     """
 
     phi: jax.Array
@@ -281,10 +328,13 @@ def cdbn_potential(
         :class:`CDBNResult` (never NaN; see ``status`` and :meth:`CDBNResult.report`).
 
     Example:
-        >>> r = frg.cdbn_potential(lambda x: 0.25*x**2 + x**4/8, frg.Litim(), 2, 32,
-        ...                        Lambda=3.0, k_ir=3e-3, layers=64)
+        >>> r = frg.cdbn_potential(lambda x: 0.25*x**2 + x**4/8, frg.Litim(), 1, 16,
+        ...                        Lambda=3.0, k_ir=0.03, layers=8)
+        >>> r.report()["status"], r.U.shape
+        ('success', (61,))
 
-    Reference: shared/design/cascade.md ("The finite-layer CDBN").
+    Reference: shared/design/cascade.md ("The finite-layer CDBN"); S. N. Shah, "Variational approach to unsupervised learning", arXiv:1904.10869 (2019);
+    C. Wetterich, Phys. Lett. B 301, 90 (1993).
     """
     d, size = _check_common(d, size, regulator, layer_type)
     if ks is None:

@@ -3,7 +3,7 @@
 On a periodic L^d lattice (spacing 1) the momenta are p_μ = 2π n_μ/L and the
 dispersion is p̂² = Σ_μ 4 sin²(p_μ/2). Every momentum sum in the LPA depends on p
 only through p̂², so it is done over the distinct values q_j of p̂² with weights
-w_j = (multiplicity)/L^d (561 values instead of 4096 on 64²).
+w_j = (multiplicity)/L^d (545 values instead of 4096 on 64²).
 
 The lattice LPA on a background-field grid φ̄_i (constant background):
 
@@ -48,7 +48,18 @@ __all__ = [
 
 
 def lattice_p2(d: int, size: int) -> np.ndarray:
-    """Full FFT grid of ``p̂² = Σ_μ 4 sin²(π n_μ/L)``, shape ``(L,)*d`` (NumPy, float64)."""
+    """Full FFT grid of ``p̂² = Σ_μ 4 sin²(π n_μ/L)``, shape ``(L,)*d`` (NumPy, float64).
+
+    Args:
+        d: dimension, 1 <= d <= 3. size: lattice extent L >= 2.
+
+    Returns:
+        float64 array of shape ``(size,) * d`` in FFT order.
+
+    Example:
+        >>> frg.lattice_p2(1, 4)
+        array([0., 2., 4., 2.])
+    """
     d = val.integer("d", d, 1, 3)
     size = val.integer("lattice", size, 2)
     s = 4.0 * np.sin(np.pi * np.arange(size) / size) ** 2
@@ -61,7 +72,12 @@ def lattice_p2(d: int, size: int) -> np.ndarray:
 
 
 class LatticeMomenta(eqx.Module):
-    """Distinct lattice p̂² values ``q`` with weights ``w = multiplicity/L^d`` (Σ w = 1)."""
+    """Distinct lattice p̂² values ``q`` with weights ``w = multiplicity/L^d`` (Σ w = 1).
+
+    Attributes:
+        q: (n_q,) distinct p̂², ascending. w: (n_q,) weights, Σ w = 1.
+        d, size: dimension and lattice extent (static).
+    """
 
     q: jax.Array
     w: jax.Array
@@ -85,7 +101,8 @@ def lattice_momenta(d: int, size: int) -> LatticeMomenta:
         :class:`LatticeMomenta` with ``(1/L^d) Σ_p f(p̂²) = Σ_j w_j f(q_j)``.
 
     Example:
-        >>> m = frg.lattice_momenta(2, 64); m.q.shape   # (561,)
+        >>> frg.lattice_momenta(2, 64).q.shape
+        (545,)
 
     Reference: shared/design/conventions.md (lattice dispersion).
     """
@@ -99,7 +116,12 @@ def lattice_momenta(d: int, size: int) -> LatticeMomenta:
 
 
 class BackgroundGrid(eqx.Module):
-    """Uniform background-field grid with the bare end slopes for the boundary ghosts."""
+    """Uniform background-field grid with the bare end slopes for the boundary ghosts.
+
+    Attributes:
+        phi: (n_phi,) uniform grid φ̄_i. slopes: (2,) V'(φ̄_0), V'(φ̄_{n−1}).
+        h: spacing (property).
+    """
 
     phi: jax.Array
     slopes: jax.Array  # V'(φ̄_0), V'(φ̄_{N-1})
@@ -137,6 +159,11 @@ def background_grid(potential: Callable, phi_max: float = 3.0, n_phi: int = 61) 
 
     Returns:
         :class:`BackgroundGrid`.
+
+    Example:
+        >>> g = frg.background_grid(lambda x: 0.5 * x**2, phi_max=2.0, n_phi=5)
+        >>> g.phi.tolist(), g.slopes.tolist()
+        ([-2.0, -1.0, 0.0, 1.0, 2.0], [-2.0, 2.0])
     """
     phi_max = float(val.in_range("phi_max", phi_max, 0.0, low_open=True))
     n_phi = val.integer("n_phi", n_phi, 5)
@@ -162,6 +189,20 @@ def lattice_threshold(regulator: AbstractRegulator, momenta: LatticeMomenta, w, 
 
     Tends to :func:`frg.threshold` (continuum) for L → ∞ and k → 0 (lattice
     artefacts are O(k²)).
+
+    Args:
+        regulator: finite-g(0) regulator. momenta: :func:`lattice_momenta`.
+        w: dimensionless mass U''/k² (any shape). k: scale > 0.
+
+    Returns:
+        Array shaped like ``w``.
+
+    Example:
+        >>> m = frg.lattice_momenta(3, 64)
+        >>> float(frg.lattice_threshold(frg.Litim(), m, 0.0, 0.3))  # continuum 0.016887
+        0.01737806...
+
+    Reference: Berges, Tetradis, Wetterich, Phys. Rep. 363, 223 (2002) (threshold functions).
     """
     k = jnp.asarray(k, dtype=float)
     q = momenta.q
@@ -183,7 +224,12 @@ def _interval_ends(regulator, momenta, Lambda, k_ir):
 
 
 class LatticeLPASolution(eqx.Module):
-    """Lattice LPA at k_IR. ``status``: 0 success, 1 solver failure, 2 propagator pole."""
+    """Lattice LPA at k_IR. ``status``: 0 success, 1 solver failure, 2 propagator pole.
+
+    Attributes:
+        phi: (n_phi,) background grid. U: (n_phi,) U_{k_IR}(φ̄). k_ir: the IR scale.
+        status: int code above. num_steps: accepted solver steps over all intervals.
+    """
 
     phi: jax.Array
     U: jax.Array
@@ -293,9 +339,12 @@ def lattice_lpa(
         :class:`LatticeLPASolution` (``status`` 0 on success; never NaN).
 
     Example:
-        >>> sol = frg.lattice_lpa(lambda x: 0.25*x**2 + x**4/8, frg.Litim(), 2, 32, 3.0, 3e-3)
+        >>> sol = frg.lattice_lpa(lambda x: 0.25*x**2 + x**4/8, frg.Litim(), 1, 16, 3.0, 0.03)
+        >>> int(sol.status), sol.U.shape
+        (0, (61,))
 
-    Reference: shared/design/cascade.md ("Continuum cascade").
+    Reference: C. Wetterich, Phys. Lett. B 301, 90 (1993) (LPA of the Wetterich equation);
+    shared/design/cascade.md ("Continuum cascade").
     """
     d = val.integer("d", d, 1, 3)
     size = val.integer("lattice", size, 2)
