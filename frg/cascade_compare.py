@@ -38,7 +38,18 @@ __all__ = ["CascadeComparison", "compare_cascade", "layer_kernel_widths", "plot_
 
 
 class CascadeComparison(eqx.Module):
-    """Result of :func:`compare_cascade` (see :meth:`to_dict` for a JSON summary)."""
+    """Result of :func:`compare_cascade` (see :meth:`to_dict` for a JSON summary).
+
+    Attributes:
+        phi: (n_phi,) background grid. continuum: the :class:`LatticeLPASolution`.
+        U_layers: (n_L, n_phi) U of each L-layer CDBN at k_IR.
+        sup_error: (n_L,) max_{|φ̄| <= phi_err} |U_L − U_cont|. slope: fitted
+            d log(error)/d log L.
+        phi_min, mass2: (n_L,) |φ̄_min| and U''(φ̄_min) of each U_L.
+        continuum_phi_min, continuum_mass2: the same for the continuum cascade.
+        results: the :class:`CDBNResult` of each L (diagnostics).
+        layers, layer_type, phi_err: the inputs (static).
+    """
 
     phi: jax.Array
     continuum: LatticeLPASolution
@@ -165,11 +176,12 @@ def compare_cascade(
         :class:`CascadeComparison`.
 
     Example:
-        >>> cmp = frg.compare_cascade(lambda x: 0.25*x**2 + 0.5*x**4/4, frg.Litim(), 2, 32,
-        ...                           [16, 32, 64])
-        >>> cmp.to_dict()["slope"]
+        >>> cmp = frg.compare_cascade(lambda x: 0.25*x**2 + x**4/8, frg.Exponential(), 1, 16,
+        ...                           [8, 16, 32])
+        >>> cmp.to_dict()["status"], round(float(cmp.slope), 2)
+        ('success', -0.89)
 
-    Reference: shared/design/cascade.md.
+    Reference: shared/design/cascade.md; S. N. Shah, arXiv:1904.10869 (2019).
     """
     d, size = _check_common(d, size, regulator, layer_type)
     layers = tuple(val.integer("layers", L, 1) for L in layers)
@@ -221,7 +233,22 @@ def compare_cascade(
 def layer_kernel_widths(d: int, size: int, ks, regulator: AbstractRegulator):
     """Real-space RMS widths of the layer kernels w_l (shell k_l → k_{l+1}) and width × k_l.
 
-    Returns ``(kernels, widths, widths * ks[:-1])`` (kernels shape (L, size, ..., size)).
+    Args:
+        d, size: dimension 1..3 and lattice extent >= 2.
+        ks: decreasing scales k_0 > ... > k_L (e.g. :func:`scale_schedule`).
+        regulator: finite-g(0) regulator.
+
+    Returns:
+        ``(kernels, widths, widths * ks[:-1])`` (kernels shape (L, size, ..., size)).
+
+    Example:
+        >>> w, widths, wk = frg.layer_kernel_widths(2, 16, frg.scale_schedule(3.0, 0.3, 4),
+        ...                                         frg.Litim())
+        >>> w.shape, bool(jnp.all(jnp.diff(widths) > 0))   # widths grow as k falls
+        ((4, 16, 16), True)
+
+    Reference: shared/design/cascade.md (property 4); S. N. Shah, arXiv:1904.10869 (2019)
+    (receptive field growing as k falls).
     """
     d = val.integer("d", d, 1, 3)
     size = val.integer("lattice", size, 2)
@@ -232,7 +259,21 @@ def layer_kernel_widths(d: int, size: int, ks, regulator: AbstractRegulator):
 
 
 def plot_cascade(cmp: CascadeComparison, path: str, regulator=None, d=None, size=None) -> str:
-    """Figure: potentials vs continuum, error vs L (log–log), layer kernels and width × k_l."""
+    """Figure: potentials vs continuum, error vs L (log–log), layer kernels and width × k_l.
+
+    Args:
+        cmp: a :class:`CascadeComparison`. path: output image file.
+        regulator, d, size: give all three to draw the kernel panels (else left empty).
+
+    Returns:
+        ``path``.
+
+    Example:
+        >>> cmp = frg.compare_cascade(lambda x: 0.25*x**2 + x**4/8, frg.Exponential(), 1, 16,
+        ...                           [8, 16])
+        >>> frg.plot_cascade(cmp, "cascade.png", frg.Exponential(), 1, 16)
+        'cascade.png'
+    """
     import matplotlib
 
     matplotlib.use("Agg")

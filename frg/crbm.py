@@ -72,7 +72,11 @@ class ConvRBM(nn.Module):
 
     Example:
         >>> model, variables = frg.rbm_layer((16, 16), 1.0, 0.5, frg.Litim(), 0.3)
-        >>> model.apply(variables, method=frg.ConvRBM.delta_u)
+        >>> bool(model.apply(variables, method=frg.ConvRBM.delta_u) < 0)
+        True
+
+    Reference: shared/design/cascade.md ("One layer"); S. N. Shah, arXiv:1904.10869 (2019);
+    H. Lee, R. Grosse, R. Ranganath, A. Ng, ICML 2009 (convolutional RBMs).
     """
 
     shape: tuple[int, ...]
@@ -167,6 +171,13 @@ def rbm_layer(shape, k, kp, regulator: AbstractRegulator, curvature=0.0):
 
     Returns:
         ``(ConvRBM(shape), variables)``.
+
+    Example:
+        >>> model, variables = frg.rbm_layer((8,), 1.0, 0.5, frg.Litim(), 0.3)
+        >>> bool(model.apply(variables, method=frg.ConvRBM.normalisable))
+        True
+
+    Reference: shared/design/cascade.md ("One layer"); S. N. Shah, arXiv:1904.10869 (2019).
     """
     shape = tuple(val.integer("lattice", n, 2) for n in shape)
     val.integer("d", len(shape), 1, 3)
@@ -187,7 +198,24 @@ def _layer_params(shape, k, kp, regulator, c):
 
 @x64
 def rbm_stack(shape, ks, regulator: AbstractRegulator, curvature=0.0):
-    """Parameters of the layers k_l → k_{l+1} stacked on a leading axis (vmapped)."""
+    """Parameters of the layers k_l → k_{l+1} stacked on a leading axis (vmapped).
+
+    Args:
+        shape: lattice shape. ks: decreasing scales k_0 > ... > k_L.
+        regulator: finite-g(0) regulator.
+        curvature: scalar c, or one c per layer (shape (L,)).
+
+    Returns:
+        ``(ConvRBM(shape), variables)`` with ``precision`` and ``kernel`` of shape (L, *shape).
+
+    Example:
+        >>> model, stacked = frg.rbm_stack((8,), frg.scale_schedule(2.0, 0.2, 4), frg.Litim())
+        >>> stacked["params"]["kernel"].shape
+        (4, 8)
+
+    Reference: shared/design/cascade.md ("The finite-layer CDBN"); S. N. Shah,
+    arXiv:1904.10869 (2019).
+    """
     shape = tuple(val.integer("lattice", n, 2) for n in shape)
     ks = val.decreasing("ks", ks)
     val.in_range("ks", ks, 0.0, low_open=True)
@@ -208,8 +236,21 @@ def rbm_stack(shape, ks, regulator: AbstractRegulator, curvature=0.0):
 def gibbs_sample(model: ConvRBM, variables, key, n_chains: int, n_steps: int):
     """Block Gibbs sampling of one layer: ``n_chains`` chains from v = 0, ``n_steps`` sweeps.
 
-    Returns the visible samples, shape ``(n_chains, *shape)``; their power spectrum
-    tends to 1/(Â − |ŵ|²) = 1/(p̂² + R_{k'} + c).
+    Args:
+        model, variables: a layer, e.g. from :func:`rbm_layer`. key: PRNG key.
+        n_chains, n_steps: number of chains and of Gibbs sweeps (>= 1).
+
+    Returns:
+        Visible samples, shape ``(n_chains, *shape)``; their power spectrum tends to
+        1/(Â − |ŵ|²) = 1/(p̂² + R_{k'} + c).
+
+    Example:
+        >>> model, variables = frg.rbm_layer((8,), 1.0, 0.5, frg.Litim(), 0.3)
+        >>> v = frg.gibbs_sample(model, variables, jax.random.PRNGKey(0), 256, 20)
+        >>> v.shape
+        (256, 8)
+
+    Reference: shared/design/cascade.md ("Sampling and training").
     """
     n_chains = val.integer("n_chains", n_chains, 1)
     n_steps = val.integer("n_steps", n_steps, 1)
@@ -236,7 +277,19 @@ def ancestral_sample(model: ConvRBM, stacked, key, n_samples: int):
     Â_{l+1} = Â_l − |ŵ_l|² (constant curvature) each step adds one shell and
     v_L has spectrum 1/(p̂² + R_{k_L} + c).
 
-    Returns samples of shape ``(n_samples, *shape)``.
+    Args:
+        model, stacked: from :func:`rbm_stack`. key: PRNG key. n_samples: >= 1.
+
+    Returns:
+        Samples of shape ``(n_samples, *shape)``.
+
+    Example:
+        >>> model, stacked = frg.rbm_stack((8,), frg.scale_schedule(2.0, 0.2, 4), frg.Litim(), 0.3)
+        >>> frg.ancestral_sample(model, stacked, jax.random.PRNGKey(1), 512).shape
+        (512, 8)
+
+    Reference: shared/design/cascade.md ("Sampling and training"); G. E. Hinton, S. Osindero,
+    Y.-W. Teh, Neural Comput. 18, 1527 (2006) (ancestral sampling of a DBN).
     """
     n_samples = val.integer("n_samples", n_samples, 1)
     return _ancestral_run(tuple(model.shape), n_samples, stacked["params"], key)
@@ -272,7 +325,18 @@ def spectrum_chi2(samples, target, n_bands: int = 8) -> dict:
     modes (grouped by S, symmetric under p → −p) give X_b ~ χ²_{M n_b}
     independently. Statistic Q = Σ_b (X_b − M n_b)²/(2 M n_b) ~ χ²_{n_bands}.
 
-    Returns dict with ``chi2``, ``dof``, ``p_value`` and per-band ratios X_b/(M n_b).
+    Args:
+        samples: (M, *shape) real fields. target: S(p) on the FFT grid of ``shape``.
+        n_bands: number of bands (the χ² degrees of freedom).
+
+    Returns:
+        dict with ``chi2``, ``dof``, ``p_value`` and ``band_ratio`` (X_b/(M n_b) per band).
+
+    Example:
+        >>> p2 = frg.lattice_p2(1, 8)
+        >>> v = jax.random.normal(jax.random.PRNGKey(0), (512, 8))   # white noise, S = 1
+        >>> frg.spectrum_chi2(v, np.ones_like(p2), n_bands=4)["dof"]
+        4
     """
     from scipy import stats
 
@@ -321,7 +385,26 @@ def train_layer(
     ``cd``: contrastive divergence CD-k on the free energy, ``steps`` epochs of
     minibatches of ``batch_size``.
 
-    Returns ``(variables, losses)``; compare ``shell`` = |ŵ|² with R_k − R_{k'}.
+    Args:
+        samples: (M, *shape) fields drawn at scale k'. precision: Â on the FFT grid (fixed).
+        key: PRNG key. method: ``"likelihood"`` or ``"cd"``. steps: Adam steps / epochs.
+        learning_rate, batch_size, cd_steps: optimiser and CD-k settings.
+
+    Returns:
+        ``(variables, losses)``; compare ``shell`` = |ŵ|² with R_k − R_{k'}.
+
+    Example:
+        >>> model, var = frg.rbm_layer((8,), 1.0, 0.5, frg.Litim(), 0.3)
+        >>> v = frg.gibbs_sample(model, var, jax.random.PRNGKey(0), 256, 20)
+        >>> learned, losses = frg.train_layer(v, var["params"]["precision"],
+        ...                                   jax.random.PRNGKey(2), steps=200,
+        ...                                   learning_rate=1e-2)
+        >>> shell = model.apply(learned, method=frg.ConvRBM.shell)
+        >>> [round(float(s), 2) for s in shell[:3]]   # R_k − R_k' = 0.75, 0.41, 0
+        [0.76, 0.41, 0.0]
+
+    Reference: shared/design/cascade.md ("Sampling and training"); G. E. Hinton, Neural
+    Comput. 14, 1771 (2002) (contrastive divergence).
     """
     if method not in ("likelihood", "cd"):
         raise ValueError(f"method must be 'likelihood' or 'cd'; got {method!r}")
@@ -402,7 +485,18 @@ def _train_cd(shape, epochs, lr, batch_size, cd_steps, samples, precision, w, ke
 
 
 def kernel_width(w) -> jax.Array:
-    """RMS radius of a real-space kernel, σ² = Σ_x |x|² w(x)² / Σ_x w(x)² (minimal image)."""
+    """RMS radius of a real-space kernel, σ² = Σ_x |x|² w(x)² / Σ_x w(x)² (minimal image).
+
+    Args:
+        w: real-space kernel on a periodic lattice (any dimension).
+
+    Returns:
+        σ as a 0-d array (lattice spacings).
+
+    Example:
+        >>> round(float(frg.kernel_width(jnp.array([1.0, 1.0, 0.0, 1.0]))), 4)   # √(2/3)
+        0.8165
+    """
     w = jnp.asarray(w)
     r2 = 0.0
     for mu, n in enumerate(w.shape):
