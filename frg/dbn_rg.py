@@ -98,7 +98,12 @@ def mehta_schwab(
       hidden: layer widths; n_samples; epochs; batch_size; k: CD steps; lr; l1; persistent;
       frac: mass fraction of the radius; seed; data: optional (n, L, L) ±1 configurations.
     Returns: :class:`DBNResult`.
-    Example: ``mehta_schwab().block_size_per_layer``.
+
+    Example:
+        >>> r = frg.mehta_schwab(L=8, hidden=(16, 4), n_samples=128, epochs=2)
+        >>> len(r.block_size_per_layer), round(r.uniform_radius, 3)
+        (2, 4.093)
+
     Reference: P. Mehta, D. J. Schwab, arXiv:1410.3831 (2014).
     """
     L = V.integer("L", L, 4, 512)
@@ -150,7 +155,14 @@ def cdbn_experiment(
 
     Args: as :func:`mehta_schwab`; n_filters: channels per layer; filter_size: odd f.
     Returns: :class:`DBNResult`.
-    Reference: H. Lee, R. Grosse, R. Ranganath, A. Ng, ICML (2009).
+
+    Example:
+        >>> r = frg.cdbn_experiment(L=8, n_filters=(2, 2), filter_size=3, n_samples=64, epochs=1)
+        >>> len(r.block_size_per_layer), r.fields[0].shape
+        (2, (2, 8, 8))
+
+    Reference: H. Lee, R. Grosse, R. Ranganath, A. Ng, ICML 2009; P. Mehta, D. J. Schwab,
+    arXiv:1410.3831 (2014).
     """
     L = V.integer("L", L, 4, 256)
     T = float(V.in_range("T", T, 0.0, 1e6, low_open=True))
@@ -186,8 +198,20 @@ def block_size_vs_temperature(
     For each T = ratio·T_c: DBN block size per layer and the second-moment ξ(T).
 
     Args: ratios: T/T_c values; L; hidden; n_samples; epochs; seed; **kw → :func:`mehta_schwab`.
-    Returns: dict of float64 lists: ``T_over_Tc``, ``xi``, ``block_size_per_layer`` (per T),
-      ``uniform_radius``, and ``corr_block_xi`` (Pearson r of layer-1 block size vs ξ).
+    Returns: dict of float64 lists: ``T_over_Tc``, ``xi``, ``block_size_per_layer``,
+      ``block_size_active_per_layer``, ``active_fraction_per_layer``,
+      ``reconstruction_error`` (per T, one entry per layer), ``uniform_radius``, and
+      ``corr_block_xi`` (Pearson r of layer-1 block size vs ξ).
+
+    Example:
+        >>> b = frg.block_size_vs_temperature(ratios=(1.0, 2.0), L=8, hidden=(16,),
+        ...                                   n_samples=128, epochs=2)
+        >>> b["T_over_Tc"], len(b["block_size_per_layer"])
+        ([1.0, 2.0], 2)
+
+    Reference: Z. Liu, "Machine Learning and the Renormalization Group", term essay, PHYS 563,
+    UIUC (shared/seeds/001), sec. 5 ("Block spin or correlation?"); P. Mehta, D. J. Schwab,
+    arXiv:1410.3831 (2014).
     """
     ratios = [float(r) for r in V.in_range("ratios", list(ratios), 0.0, 100.0, low_open=True)]
     out = {"T_over_Tc": ratios, "xi": [], "block_size_per_layer": [], "reconstruction_error": []}

@@ -110,8 +110,17 @@ def cd_gradient(params, v_data, key, k=1, v_start=None):
     −∇ log p = ⟨∇F⟩_data − ⟨∇F⟩_model, the model average from k Gibbs steps started
     at the data (or at ``v_start`` for PCD).
 
-    Args: params: RBM; v_data: (batch, n_v) in {0,1}; key: PRNG key; k: Gibbs steps.
-    Returns: gradient pytree. Reference: G. Hinton, Neural Comput. 14, 1771 (2002).
+    Args: params: RBM; v_data: (batch, n_v) in {0,1}; key: PRNG key; k: Gibbs steps;
+      v_start: optional persistent chains (batch, n_v) for PCD.
+    Returns: gradient pytree (:class:`RBMParams`).
+
+    Example:
+        >>> v = (frg.sample_configs(8, frg.T_C, 64).reshape(64, -1) + 1) / 2
+        >>> params, _ = frg.train_rbm(v, 16, epochs=2, batch_size=32)
+        >>> frg.cd_gradient(params, jnp.asarray(v), jax.random.PRNGKey(0)).W.shape
+        (64, 16)
+
+    Reference: G. E. Hinton, Neural Comput. 14, 1771 (2002); T. Tieleman, ICML 2008 (PCD).
     """
     v0 = v_data if v_start is None else v_start
     v_model = _gibbs_k(params, v0, key, k)
@@ -138,7 +147,19 @@ def exact_log_likelihood(params, v_data):
 
 @x64
 def exact_nll_gradient(params, v_data):
-    """Exact −∇θ ⟨log p(v)⟩_data by autodiff through the enumerated ln Z (float64)."""
+    """Exact −∇θ ⟨log p(v)⟩_data by autodiff through the enumerated ln Z (float64).
+
+    Args: params: :class:`RBMParams` with n_v ≤ 22; v_data: (batch, n_v) in {0,1}.
+    Returns: float64 gradient pytree (:class:`RBMParams`), the target of :func:`cd_gradient`.
+
+    Example:
+        >>> v = (frg.sample_configs(8, frg.T_C, 64).reshape(64, -1)[:, :6] + 1) / 2
+        >>> params, _ = frg.train_rbm(v, 3, epochs=1, batch_size=32)
+        >>> frg.exact_nll_gradient(params, v).W.dtype
+        dtype('float64')
+
+    Reference: G. E. Hinton, Neural Comput. 14, 1771 (2002) (the gradient CD approximates).
+    """
     p64 = jax.tree.map(lambda x: jnp.asarray(x, jnp.float64), params)
     v64 = jnp.asarray(v_data, jnp.float64)
     return jax.grad(lambda p: -exact_log_likelihood(p, v64))(p64)
@@ -210,8 +231,14 @@ def train_rbm(
     Args: data: (n, n_v) in {0,1}; n_hidden: hidden units; epochs; batch_size; k: Gibbs
       steps; lr: Adam learning rate; l1: λ; persistent: PCD if True; seed.
     Returns: (RBMParams (float32), TrainHistory).
-    Example: ``params, hist = train_rbm(v, 64, epochs=10)``.
-    Reference: Hinton (2002); Tieleman, ICML (2008) for PCD.
+
+    Example:
+        >>> v = (frg.sample_configs(8, frg.T_C, 64).reshape(64, -1) + 1) / 2
+        >>> params, hist = frg.train_rbm(v, 16, epochs=2, batch_size=32)
+        >>> params.W.shape, hist.reconstruction_error.shape
+        ((64, 16), (2,))
+
+    Reference: G. E. Hinton, Neural Comput. 14, 1771 (2002); T. Tieleman, ICML 2008 (PCD).
     """
     data, epochs, batch_size, k, lr, l1 = _validate_train(data, epochs, batch_size, k, lr, l1)
     data = data.reshape(data.shape[0], -1)
@@ -242,7 +269,14 @@ def train_dbn(data, hidden_sizes, *, sample_hidden=True, seed=0, **kw):
       Bernoulli samples of p(h|v) (True) or the thresholded p(h|v) > ½ (False);
       seed; **kw: passed to :func:`train_rbm`.
     Returns: list of (RBMParams, TrainHistory), first layer first.
-    Reference: Hinton, Osindero, Teh, Neural Comput. 18, 1527 (2006).
+
+    Example:
+        >>> v = (frg.sample_configs(8, frg.T_C, 64).reshape(64, -1) + 1) / 2
+        >>> dbn = frg.train_dbn(v, [16, 4], epochs=2, batch_size=32)
+        >>> [p.W.shape for p, _ in dbn]
+        [(64, 16), (16, 4)]
+
+    Reference: G. E. Hinton, S. Osindero, Y.-W. Teh, Neural Comput. 18, 1527 (2006).
     """
     if len(hidden_sizes) < 1:
         raise ValueError("hidden_sizes must contain at least one layer size")
@@ -316,7 +350,15 @@ def train_conv_rbm(
     Args: data: (n, C, L, L) or (n, L, L) in {0,1}; n_filters: hidden channels;
       filter_size: odd f; other args as :func:`train_rbm`.
     Returns: (ConvRBMParams, TrainHistory).
-    Reference: H. Lee et al., ICML (2009) (here without probabilistic max-pooling).
+
+    Example:
+        >>> s = frg.sample_configs(8, frg.T_C, 64)
+        >>> params, hist = frg.train_conv_rbm((s + 1) / 2, 2, 3, epochs=1, batch_size=32)
+        >>> params.W.shape
+        (2, 1, 3, 3)
+
+    Reference: H. Lee, R. Grosse, R. Ranganath, A. Ng, ICML 2009 (here without probabilistic
+    max-pooling); G. E. Hinton, Neural Comput. 14, 1771 (2002) (CD-k).
     """
     f = V.integer("filter_size", filter_size, 1, 99)
     if f % 2 == 0:
@@ -348,8 +390,17 @@ def train_cdbn(data, n_filters, filter_size, *, seed=0, **kw):
     """Greedy stack of conv RBMs (no pooling); layer l+1 sees layer l's sampled hidden maps.
 
     Args: data: (n, L, L) in {0,1}; n_filters: list of channel counts per layer;
-      filter_size: odd int (same for all layers) or list.
+      filter_size: odd int (same for all layers) or list; seed; **kw: passed to
+      :func:`train_conv_rbm`.
     Returns: list of (ConvRBMParams, TrainHistory).
+
+    Example:
+        >>> s = frg.sample_configs(8, frg.T_C, 64)
+        >>> cdbn = frg.train_cdbn((s + 1) / 2, [2, 2], 3, epochs=1, batch_size=32)
+        >>> [p.W.shape for p, _ in cdbn]
+        [(2, 1, 3, 3), (2, 2, 3, 3)]
+
+    Reference: H. Lee, R. Grosse, R. Ranganath, A. Ng, ICML 2009 (without max-pooling).
     """
     sizes = (
         filter_size if isinstance(filter_size, (list, tuple)) else [filter_size] * len(n_filters)

@@ -46,6 +46,14 @@ def conv_receptive_fields(conv_params, L):
 
     Args: conv_params: list of ConvRBMParams (first layer first); L: lattice side.
     Returns: list of (C_l, L, L) float64 arrays (summed over the input channels of layer 1).
+
+    Example:
+        >>> s = frg.sample_configs(8, frg.T_C, 64)
+        >>> cdbn = frg.train_cdbn((s + 1) / 2, [2, 2], 3, epochs=1, batch_size=32)
+        >>> [f.shape for f in frg.conv_receptive_fields([p for p, _ in cdbn], 8)]
+        [(2, 8, 8), (2, 8, 8)]
+
+    Reference: H. Lee, R. Grosse, R. Ranganath, A. Ng, ICML 2009 (receptive fields of CDBNs).
     """
     from .rbm import _conv
 
@@ -80,7 +88,13 @@ def receptive_radius(fields, L=None, frac=0.8):
     Args: fields: (n_units, L, L), or (n_v, n_units) columns with n_v = L² (give L);
       frac: mass fraction in (0, 1].
     Returns: float64 array (n_units,) of radii in lattice spacings.
-    Example: a uniform 3×3 block gives √2 (1/9 at r=0, 5/9 at r=1, 9/9 at r=√2).
+
+    Example:
+        >>> f = np.zeros((1, 8, 8)); f[0, 3:6, 3:6] = 1.0   # uniform 3×3 block
+        >>> frg.receptive_radius(f)   # 1/9 at r=0, 5/9 at r=1, 9/9 at r=√2
+        array([1.41421356])
+
+    Reference: P. Mehta and D. J. Schwab, arXiv:1410.3831 (2014) (local receptive fields).
     """
     frac = float(V.in_range("frac", frac, 0.0, 1.0, low_open=True))
     f = np.abs(np.asarray(fields, np.float64))
