@@ -20,12 +20,32 @@ import jax
 
 
 def x64_enabled() -> bool:
-    """Whether JAX's global float64 flag is on."""
+    """Whether JAX's global float64 flag is on.
+
+    Returns:
+        ``bool(jax.config.jax_enable_x64)`` (not changed by the scoped :func:`x64`).
+
+    Example:
+        >>> frg.x64_enabled()   # in a fresh process, unless JAX_ENABLE_X64 is set
+        False
+    """
     return bool(jax.config.jax_enable_x64)
 
 
 def x64(fn):
-    """Decorator: run ``fn`` inside ``jax.enable_x64(True)`` (scoped, thread-local)."""
+    """Decorator: run ``fn`` inside ``jax.enable_x64(True)`` (scoped, thread-local).
+
+    Args:
+        fn: any callable.
+
+    Returns:
+        A wrapper with ``fn``'s signature and docstring (``functools.wraps``).
+
+    Example:
+        >>> f = frg.x64(lambda: jnp.ones(2).dtype)
+        >>> f(), frg.x64_enabled()   # float64 inside, global flag untouched
+        (dtype('float64'), False)
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):

@@ -563,6 +563,20 @@ def de2_cli_exponents(
     """Dict for ``frg exponents --truncation de2``: ``nu, omega, eta, theta, alpha, status``.
 
     With ``alpha=None`` the exponential regulator's prefactor is set at its PMS value for ν.
+
+    Args:
+        N, d, grid, norm: as :func:`de2_fixed_point`. regulator: only ``"exponential"``.
+        alpha: prefactor α of ``frg.Exponential(a=α)``, or ``None`` for the PMS value.
+
+    Returns:
+        JSON-ready dict (also ``truncation``, ``N``, ``d``, ``regulator``, ``norm``).
+
+    Example:
+        >>> r = frg.de2_cli_exponents(N=1, d=3.0, alpha=2.0, grid=16)
+        >>> r["status"], round(r["nu"], 3), round(r["eta"], 3)
+        ('success', 0.628, 0.044)
+
+    Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67, 065004 (2003).
     """
     _validate.in_range("N", N, 1.0, 1000.0)
     if regulator != "exponential":

@@ -29,7 +29,13 @@ __all__ = ["PhaseBoundary", "critical_kappa", "plot_phase_boundary"]
 
 
 class PhaseBoundary(eqx.Module):
-    """κ_c(λ) bracketed to ``kappa_hi − kappa_lo``; ``status`` 0 unless a solve failed."""
+    """κ_c(λ) bracketed to ``kappa_hi − kappa_lo``; ``status`` 0 unless a solve failed.
+
+    Attributes:
+        lam: the λ values. kappa_lo: symmetric side (ρ0 = 0) of the bracket.
+        kappa_hi: broken side (ρ0 > 0). status: per λ, 0 ok, 1 bracket invalid or a solve
+            failed. kappa_c: midpoint of the bracket (property).
+    """
 
     lam: jax.Array
     kappa_lo: jax.Array  # symmetric (ρ0 = 0) side
@@ -68,6 +74,14 @@ def critical_kappa(
 
     Returns:
         :class:`PhaseBoundary` with the bracket per λ.
+
+    Example:
+        >>> pb = frg.critical_kappa(jnp.array([0.5, 1.0]), grid=32, iters=8)
+        >>> [round(float(k), 3) for k in pb.kappa_c], pb.status.tolist()
+        ([0.043, 0.04], [0, 0])
+
+    Reference: C. Wetterich, Phys. Lett. B 301, 90 (1993); Berges, Tetradis, Wetterich,
+    Phys. Rep. 363, 223 (2002).
     """
     regulator = Litim() if regulator is None else regulator
     lams = _validate.in_range("lams", lams, 0.0, low_open=True).reshape(-1)
@@ -127,7 +141,19 @@ def _bisect(lams, regulator, N, d, Lambda, k_ir, grid, rho_max, kappa_lo, kappa_
 
 
 def plot_phase_boundary(pb: PhaseBoundary, path: str, title: str = "") -> str:
-    """Plot κ_c(λ) (symmetric below, broken above) to ``path``."""
+    """Plot κ_c(λ) (symmetric below, broken above) to ``path``.
+
+    Args:
+        pb: a :class:`PhaseBoundary`. path: output image file. title: figure title.
+
+    Returns:
+        ``path``.
+
+    Example:
+        >>> pb = frg.critical_kappa(jnp.array([0.5, 1.0]), grid=32, iters=8)
+        >>> frg.plot_phase_boundary(pb, "phase.png")
+        'phase.png'
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -84,7 +84,15 @@ class SweepResult:
 def param_grid(**axes) -> dict[str, np.ndarray]:
     """Cartesian product of 1-D parameter axes, flattened (last axis fastest).
 
-    Example: ``param_grid(N=[1, 2], d=[3.0, 3.5])`` gives 4 points.
+    Args:
+        **axes: name → 1-D values (finite).
+
+    Returns:
+        name → flattened array, one entry per point.
+
+    Example:
+        >>> frg.param_grid(N=[1, 2], d=[3.0, 3.5])
+        {'N': array([1., 1., 2., 2.]), 'd': array([3. , 3.5, 3. , 3.5])}
     """
     if not axes:
         raise ValueError("param_grid needs at least one parameter axis")
@@ -99,7 +107,18 @@ def param_grid(**axes) -> dict[str, np.ndarray]:
 
 
 def parse_param_spec(spec: str) -> tuple[str, np.ndarray]:
-    """``"NAME=start:stop:count"`` (linear, inclusive) or ``"NAME=v1,v2,..."``."""
+    """Parse ``"NAME=start:stop:count"`` (linear, inclusive) or ``"NAME=v1,v2,..."``.
+
+    Args:
+        spec: the ``--param`` string (``-`` in NAME becomes ``_``).
+
+    Returns:
+        ``(name, values)`` with finite float64 values.
+
+    Example:
+        >>> frg.parse_param_spec("kappa=0.01:0.05:5")
+        ('kappa', array([0.01, 0.02, 0.03, 0.04, 0.05]))
+    """
     if "=" not in spec:
         raise ValueError(
             f"--param must look like NAME=start:stop:count or NAME=v1,v2; got {spec!r}"
@@ -230,6 +249,12 @@ def sweep(
 
     Returns:
         :class:`SweepResult` with parameters, outputs, completed and failed masks.
+
+    Example:
+        >>> res = frg.sweep(lambda p: {"y": p["x"] ** 2}, frg.param_grid(x=[1.0, 2.0, 3.0]),
+        ...                 progress=False)
+        >>> res.outputs["y"].tolist(), bool(res.completed.all())
+        ([1.0, 4.0, 9.0], True)
     """
     if not params:
         raise ValueError("params must name at least one parameter")

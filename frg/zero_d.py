@@ -36,7 +36,16 @@ __all__ = ["PhiPotential", "ZeroDResult", "solve_zero_d", "zero_d_rule"]
 
 
 class PhiPotential(eqx.Module):
-    """``V(φ) = m2/2 |φ|² + lam/4! |φ|⁴ + g6/6! |φ|⁶`` as a function of ρ = |φ|²/2 (a pytree)."""
+    """``V(φ) = m2/2 |φ|² + lam/4! |φ|⁴ + g6/6! |φ|⁶`` as a function of ρ = |φ|²/2 (a pytree).
+
+    In ρ: ``V = m2 ρ + lam ρ²/6 + g6 ρ³/90``; the couplings are pytree leaves (traceable).
+
+    Example:
+        >>> frg.PhiPotential(m2=1.0, lam=6.0)(0.5)   # 0.5 + 6·0.25/6
+        0.75
+
+    Reference: Keitel, Bartosch, J. Phys. A 45, 105401 (2012).
+    """
 
     m2: float | jax.Array = 1.0
     lam: float | jax.Array = 0.0
@@ -69,7 +78,12 @@ def zero_d_rule() -> ThresholdRule:
 
 
 class ZeroDResult(eqx.Module):
-    """IR vertices of the 0-D model: ``gamma2 = Γ^(2)(0)``, ``gamma4 = Γ^(4)(0)``, status."""
+    """IR vertices of the 0-D model: ``gamma2 = Γ^(2)(0)``, ``gamma4 = Γ^(4)(0)``, status.
+
+    Attributes:
+        gamma2, gamma4: Richardson-extrapolated IR vertices. status: solver status (0 = ok;
+            ``message`` gives the text). coarse: the coarse-grid :class:`FlowSolution`.
+    """
 
     gamma2: jax.Array
     gamma4: jax.Array
