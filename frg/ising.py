@@ -42,7 +42,7 @@ class IsingRun(NamedTuple):
     magnetization: (sweeps, chains) float64 magnetisation per site m (signed).
     tau_energy, tau_abs_m: integrated autocorrelation times (in sweeps).
     energy_per_site, magnetization_abs, m2: chain-and-time means (float64).
-    energy_err, magnetization_abs_err: 1σ errors √(2τ var / n).
+    energy_err, magnetization_abs_err, m2_err: 1σ errors √(2τ var / n).
     """
 
     configs: np.ndarray

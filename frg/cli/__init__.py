@@ -37,7 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``frg`` console script."""
+    """Entry point of the ``frg`` console script (turns JAX's float64 flag on globally).
+
+    Args:
+        argv: command-line arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        Exit status: 0 success, 2 bad input or no command.
+
+    Example:
+        >>> from frg.cli import main
+        >>> main(["zero-d", "--grid", "16", "--json"])   # same as `frg zero-d --grid 16 --json`
+        {"gamma2": 1.3324..., "gamma4": 0.6078..., "status": "success", ...}
+        0
+    """
     import jax
 
     # The CLI owns its process: physics in float64 (see frg/_x64.py for the library policy).
