@@ -184,7 +184,8 @@ class Exponential(AbstractRegulator):
 class PowerLaw(AbstractRegulator):
     """Power-law regulator ``r(y) = y^{-n}``, i.e. ``R_k(p) = Z k^{2n} p^{2 − 2n}``.
 
-    The seed paper (Koch, "Deep learning via functional RG", eq. 24) writes
+    The seed paper (S. N. Shah, "Variational approach to unsupervised learning",
+    arXiv:1904.10869, eq. 24) writes
     ``R_k(p) = (k/p)^{2n}``, which is dimensionless; multiplying by ``p^2`` (the
     only way to give it the dimension of a mass squared that keeps the shape
     ``(k/p)^{2n}`` and the ``Z p^2 r(y)`` form) gives this regulator, Morris's
