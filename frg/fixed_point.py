@@ -5,7 +5,9 @@ LPA or LPA'; ``frg.taylor.Taylor``: polynomial around the minimum) the scaling
 solution is a root of ``truncation.residual(params, regulator, N, d)``. It is found
 without user input by *continuation*: Newton from the built-in guess at the reference
 point (N, d) = (1, 3), where the guess lies in the Wilson–Fisher basin, then damped
-Newton along the path N_s = N^s, d_s = 3 + s (d − 3), s = 1/K, ..., 1.
+Newton along the path N_s = N^s, d_s = 3 + s (d − 3) up to s = 1 (adaptive steps, a
+direct jump first; fixed steps 1/K in the vmapped table), all in one ``while_loop``
+around one optimistix solve (``_search``).
 
 Stability: the flow rows linearised, the slaved unknowns eliminated through the
 constraint rows (Schur complement) → matrix A; θ_i = −eig(A), sorted by decreasing
@@ -248,7 +250,8 @@ def _search(
 
     Returns (params, |F| (inf if the target was not reached), iterations of the last solve).
     """
-    reg = lax.stop_gradient(regulator)
+    # the root gets its derivative from ``attach_implicit`` at the target, never from here
+    reg, N, d = lax.stop_gradient((regulator, N, d))
     nG = G.shape[0]
     h_min = 1.0 / steps if adaptive else 0.25 / steps
     budget = nG + 3 * steps
@@ -275,7 +278,7 @@ def _search(
         plaus = _plausible(truncation, q, args[0], n_s, d_s, nrm, ftol)
         if not from_reference:  # the reference also needs exactly one relevant direction
             n_rel = lax.cond(
-                ref,
+                ref & plaus,
                 lambda: _n_relevant(truncation, q, args[0], n_s, d_s),
                 lambda: jnp.asarray(1),
             )
@@ -447,7 +450,9 @@ def critical_exponents(
         regulator: any frg regulator (its parameters may be traced/differentiated).
         N: number of field components, 1 <= N <= 1000 (real). d: dimension, 2 < d < 4.
         truncation: ``frg.LPA()`` (default), ``frg.LPAPrime()``, ``frg.Taylor(order)``.
-        steps: continuation steps from (N, d) = (1, 3). n_theta: how many θ to return.
+        steps: continuation from (N, d) = (1, 3): the step in s starts as a direct jump
+            and is halved on failure, never below 1/steps (:func:`exponents_table`: fixed
+            steps 1/steps). n_theta: how many θ to return.
 
     Returns:
         :class:`Exponents` (``.status == 0`` for a Wilson–Fisher point).
