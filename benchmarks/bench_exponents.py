@@ -7,8 +7,14 @@ Measures (CPU unless JAX picks a GPU):
 - warm time with the exponential regulator (quadrature threshold functions);
 - a vmapped 10 x 10 (N, d) table in one compiled call (compile and warm);
 - a straightforward NumPy/SciPy baseline of the *same* discretised fixed-point equation
-  (same Chebyshev grid and boundary row, ``scipy.optimize.root`` (hybr) from the same
-  start vector, stability matrix by finite differences + ``numpy.linalg.eigvals``).
+  (same Chebyshev grid and boundary row, ``scipy.optimize.root`` (hybr, its own
+  finite-difference Jacobian) from the profile 0.2(x − 0.6)(1 + x/10) (one of frg's
+  fall-back start vectors; frg's first guess is closer to the solution), no search or
+  continuation (it solves at (N, d) = (1, 3) only), stability matrix by forward finite
+  differences + ``numpy.linalg.eigvals``). Its ν is 3e-6 off (forward differences;
+  central ones are still 1.4e-7 off), so a second variant forms the stability matrix
+  from the closed-form Jacobian diag(a) + diag(b)D₁ + diag(c)D₂ (ν to 1e-12, the
+  accuracy frg delivers); the ratios are given against both.
 
 Run: ``python benchmarks/bench_exponents.py`` from the repository root.
 """
@@ -39,8 +45,12 @@ def _time(fn, repeat=5):
     return out, best
 
 
-def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0):
-    """Same equations in NumPy; returns (nu, seconds)."""
+def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0, jac="fd"):
+    """Same equations in NumPy; returns (nu, seconds, success).
+
+    ``jac="fd"``: stability matrix by forward differences (h = 1e-7; ν ~3e-6 off);
+    ``jac="exact"``: closed-form Jacobian of the collocation equations (ν to ~1e-12).
+    """
     from scipy.special import gamma
 
     c = 4.0 / d / (2 ** (d + 1) * np.pi ** (d / 2) * gamma(d / 2))  # Litim l_n(0)
@@ -66,13 +76,28 @@ def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0):
     t0 = time.perf_counter()
     sol = scipy.optimize.root(lambda u: flow(u) / scale, u0, method="hybr", tol=1e-13)
     u = sol.x
-    h = 1e-7
-    J = np.empty((M + 1, M + 1))
-    f0 = flow(u)
-    for j in range(M + 1):
-        e = u.copy()
-        e[j] += h
-        J[:, j] = (flow(e) - f0) / h
+    if jac == "exact":
+        # F = -2u + (d-2)ρu' - (N-1)ℓ₂(u)u' - ℓ₂(w)(3u' + 2ρu''), w = u + 2ρu', ℓ₂ = c/(1+·)²
+        du = D1 @ u / S
+        Dd = D2 / S**2
+        Dd[-1] = (p - 1.0) * D1[-1] / S / rho[-1]
+        ddu = Dd @ u
+        w = u + 2 * rho * du
+        l2u, l2w = c / (1 + u) ** 2, c / (1 + w) ** 2
+        dl2u, dl2w = -2 * c / (1 + u) ** 3, -2 * c / (1 + w) ** 3
+        bw = 3 * du + 2 * rho * ddu
+        a = -2.0 - (N - 1) * dl2u * du - dl2w * bw
+        b = (d - 2) * rho - (N - 1) * l2u - 2 * rho * dl2w * bw - 3 * l2w
+        cc = -2 * rho * l2w
+        J = np.diag(a) + b[:, None] * D1 / S + cc[:, None] * Dd
+    else:
+        h = 1e-7
+        J = np.empty((M + 1, M + 1))
+        f0 = flow(u)
+        for j in range(M + 1):
+            e = u.copy()
+            e[j] += h
+            J[:, j] = (flow(e) - f0) / h
     th = -np.linalg.eigvals(J)
     nu = 1.0 / np.max(th.real)
     return nu, time.perf_counter() - t0, sol.success
@@ -84,11 +109,12 @@ def main(argv=None):
     t0 = time.perf_counter()
     ex = jax.block_until_ready(frg.critical_exponents(reg, N=1.0, d=3.0))
     first = time.perf_counter() - t0
-    ex, warm = _time(lambda: frg.critical_exponents(reg, N=1.0, d=3.0))
+    ex, warm = _time(lambda: frg.critical_exponents(reg, N=1.0, d=3.0), repeat=20)
     print(f"single point N=1 d=3: nu = {float(ex.nu):.12f}  omega = {float(ex.omega):.10f}")
+    print(f"  Newton iterations (last solve): {int(ex.fixed_point.iterations)}")
     print(f"  compile ~ {first - warm:.2f} s, warm {warm * 1e3:.1f} ms/point")
     # warm time at other (N, d): same compiled program
-    _, warm2 = _time(lambda: frg.critical_exponents(reg, N=4.0, d=3.5))
+    _, warm2 = _time(lambda: frg.critical_exponents(reg, N=4.0, d=3.5), repeat=20)
     print(f"  warm at N=4 d=3.5: {warm2 * 1e3:.1f} ms/point")
 
     Ns = np.geomspace(1.0, 1000.0, 10)
@@ -119,15 +145,21 @@ def main(argv=None):
     print(f"exponential regulator N=1 d=3 (M=56): warm {ewarm * 1e3:.1f} ms/point")
 
     nus, tss, succ = [], [], []
-    for _ in range(3):
+    for _ in range(5):
         nu_s, ts, s = scipy_baseline()
         nus.append(nu_s)
         tss.append(ts)
         succ.append(s)
     ts = min(tss)
-    print(f"scipy baseline (same grid): nu = {nus[0]:.12f} success={succ[0]}")
+    tse = min(scipy_baseline(jac="exact")[1] for _ in range(5))
+    nu_e = scipy_baseline(jac="exact")[0]
+    print(f"scipy baseline (same grid, FD stability): nu = {nus[0]:.12f} success={succ[0]}")
     print(f"  {ts * 1e3:.1f} ms/point")
-    print(f"speed-up (single point, warm): {ts / warm:.1f}x")
+    print(f"scipy baseline (closed-form stability Jacobian): nu = {nu_e:.12f}")
+    print(f"  {tse * 1e3:.1f} ms/point")
+    print(f"speed-up (single point N=1 d=3, warm): {ts / warm:.1f}x ", end="")
+    print(f"(exact-J baseline: {tse / warm:.1f}x)")
+    print(f"speed-up (single point N=4 d=3.5 vs the (1, 3) baseline): {ts / warm2:.1f}x")
     print(f"speed-up (table, per point): {ts / (twarm / 100):.1f}x")
     print(
         f"speed-up (M=32 grid, single / table per point): {ts / cwarm:.1f}x / "
@@ -151,6 +183,7 @@ def main(argv=None):
         },
         {"task": "exponential regulator N=1 d=3", "warm_ms": ewarm * 1e3},
         {"task": "SciPy baseline, single point", "warm_ms": ts * 1e3, "nu": nus[0]},
+        {"task": "SciPy baseline, closed-form stability J", "warm_ms": tse * 1e3, "nu": nu_e},
     ]
 
 

@@ -57,13 +57,18 @@ class DampedNewton(optx.AbstractGaussNewton):
     search: optx.BacktrackingArmijo = optx.BacktrackingArmijo(decrease_factor=0.5, slope=1e-4)
     verbose: Callable = lambda **kw: None  # noqa: E731
     ftol: float | None = None
+    max_its: int | jax.Array | None = None
 
     def step(self, fn, y, args, options, state, tags):
         y, state, aux = super().step(fn, y, args, options, state, tags)
+        stop = state.terminate
         if self.ftol is not None:
             accepted = state.num_steps_since_acceptance == 0
             small = _norm(state.f_info.residual) < self.ftol
-            stop = state.terminate | (accepted & small)
+            stop = stop | (accepted & small)
+        if self.max_its is not None:  # a traced step limit (``max_steps`` is static)
+            stop = stop | (state.num_steps >= self.max_its)
+        if stop is not state.terminate:
             state = eqx.tree_at(lambda s: s.terminate, state, stop)
         return y, state, aux
 
@@ -73,19 +78,21 @@ def _norm(f):
     return jnp.where(jnp.isfinite(n), n, jnp.inf)
 
 
-def newton(fun, x0, args, *, tol=1e-12, maxiter=60, ftol=None):
+def newton(fun, x0, args, *, tol=1e-12, maxiter=60, ftol=None, max_its=None):
     """Damped Newton for ``fun(x, args) = 0`` (:class:`DampedNewton` via
     ``optimistix.least_squares``); returns ``(x, |F|, iterations)``.
 
     Stops when the change of x and of F over an accepted step is below ``tol``
     (max-norm, absolute plus relative), at an accepted point with |F| < ``ftol`` (if
-    given), or after ``maxiter`` optimistix steps (``iterations`` counts them, rejected
-    line-search trials included). ``|F|`` is the 2-norm of the residual at the returned
-    ``x`` (inf if non-finite); callers test it.
+    given; may be traced), after ``max_its`` steps (if given; may be traced, so one
+    compiled solve serves callers with different limits) or after ``maxiter`` (static)
+    optimistix steps (``iterations`` counts them, rejected line-search trials included).
+    ``|F|`` is the 2-norm of the residual at the returned ``x`` (inf if non-finite);
+    callers test it.
     """
     x0 = lax.stop_gradient(x0)
     args = lax.stop_gradient(args)
-    solver = DampedNewton(rtol=tol, atol=tol, ftol=ftol)
+    solver = DampedNewton(rtol=tol, atol=tol, ftol=ftol, max_its=max_its)
     sol = optx.least_squares(fun, solver, x0, args, max_steps=maxiter, throw=False)
     x = sol.value
     return x, _norm(fun(x, args)), sol.stats["num_steps"]

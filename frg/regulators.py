@@ -37,6 +37,12 @@ __all__ = [
 ]
 
 
+@eqx.filter_jit
+def _g_at(regulator, y):
+    """``regulator.g(y)`` as one compiled call (used by the eager input checks)."""
+    return regulator.g(y)
+
+
 class AbstractRegulator(eqx.Module):
     """A momentum-space regulator ``R_k(p) = Z p^2 r(y)``, ``y = p^2/k^2``.
 
@@ -102,7 +108,10 @@ class AbstractRegulator(eqx.Module):
         """
         with jax.enable_x64(True), jax.ensure_compile_time_eval():
             ys = np.geomspace(1e-3, 10.0, 41)
-            gy = np.asarray(self.g(jnp.asarray(ys)))
+            # one compiled evaluation of g at all check points (eager op-by-op dispatch
+            # cost ~0.4 ms (Litim) to 2.4 ms (exponential) per call of this check)
+            gall = np.asarray(_g_at(self, jnp.asarray(np.concatenate([ys, [1e3, 1e4, 1e5, 1.0]]))))
+            gy = gall[:41]
             name = type(self).__name__
             if not np.all(np.isfinite(gy)) or np.any(gy < 0):
                 raise ValueError(
@@ -110,8 +119,8 @@ class AbstractRegulator(eqx.Module):
                 )
             if self.support() is not None:
                 return
-            big = np.asarray(self.g(jnp.asarray([1e3, 1e4, 1e5]))) / np.array([1e3, 1e4, 1e5])
-            r1 = float(np.asarray(self.g(jnp.asarray(1.0))))
+            big = gall[41:44] / np.array([1e3, 1e4, 1e5])
+            r1 = float(gall[44])
             if not np.all(np.isfinite(big)) or abs(big[2]) > 1e-3 * max(abs(r1), 1e-300):
                 raise ValueError(
                     f"regulator {name}: the shape r(y) must vanish at large y (valid: r(y) -> 0 "
