@@ -147,7 +147,10 @@ def ell_continued(rule, w, gap=POLE_GAP):
 def field_flux(u, h, rule, N, k2, gap=POLE_GAP):
     """Interface fluxes ``F_i/k^d``, i = 0..n."""
     gold, du = field_interface(u, h)
-    return (N - 1.0) * ell_continued(rule, gold / k2, gap) + ell_continued(rule, du / k2, gap)
+    # both arguments in one array: one elementwise ℓ evaluation (fewer XLA kernels in
+    # the Newton iteration, docs/lpa.md "Speed")
+    ell = ell_continued(rule, jnp.stack([gold, du]) / k2, gap)
+    return (N - 1.0) * ell[0] + ell[1]
 
 
 def field_uprime(u, h):
