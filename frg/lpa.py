@@ -258,18 +258,21 @@ class _TridiagonalNewton(optx.AbstractRootFinder):
         del options, tags
         f = lambda z: fn(z, args)[0]
         n = y.shape[0]
-        idx = jnp.arange(n)
+        # (NumPy constants: XLA folds them, no per-stage kernels)
+        colour = np.arange(n) % 3
         # Jacobian columns by colouring: seed c has ones at the indices ≡ c (mod 3), so
         # row i of J·seed_c is the single entry J[i, j] of the band with j ≡ c. One
         # forward pass (the primal is not batched) gives f(y) and the three diagonals.
-        seeds = (idx[None, :] % 3 == jnp.arange(3)[:, None]).astype(y.dtype)
+        seeds = jnp.asarray(colour[None, :] == np.arange(3)[:, None], dtype=y.dtype)
         fx, cols = jax.vmap(lambda v: jax.jvp(f, (y,), (v,)), out_axes=(None, 0))(seeds)
         # pick the band entries by masks (elementwise, fuses with the JVPs; a gather
-        # would be three more kernels per iteration)
-        pick = lambda shift: sum(jnp.where((idx + shift) % 3 == c, cols[c], 0.0) for c in range(3))
-        diag = pick(0)
-        upper = jnp.where(idx < n - 1, pick(1), 0.0)
-        lower = jnp.where(idx > 0, pick(2), 0.0)
+        # would be three more kernels per iteration); J[i, i+1] is in column colour
+        # (i+1) mod 3, J[i, i−1] in (i−1) mod 3 = (i+2) mod 3; zero outside the matrix
+        inside = {0: True, 1: np.arange(n) < n - 1, 2: np.arange(n) > 0}
+        pick = lambda shift: sum(
+            jnp.where(((colour + shift) % 3 == c) & inside[shift], cols[c], 0.0) for c in range(3)
+        )
+        diag, upper, lower = pick(0), pick(1), pick(2)
         diff = lax.linalg.tridiagonal_solve(lower, diag, upper, fx[:, None])[:, 0]
         new_y = y - diff
         size = self.norm(diff / (self.atol + self.rtol * jnp.abs(new_y))).astype(y.dtype)
@@ -297,7 +300,22 @@ class _TridiagonalNewton(optx.AbstractRootFinder):
         return y, aux, {}
 
 
-_STEPPERS = {"kvaerno3": diffrax.Kvaerno3, "kvaerno5": diffrax.Kvaerno5}
+# diffrax's ESDIRKs evaluate ``root_finder.init`` (for a chord method: the Jacobian) in
+# a ``lax.cond`` at the second stage of every step and carry it through the stage loop.
+# ``_TridiagonalNewton.init`` builds no Jacobian, so calling it at every stage is free
+# and drops that cond (one XLA conditional per stage, docs/lpa.md "Speed").
+_EVERY_STAGE = type(diffrax.Kvaerno5.calculate_jacobian).every_stage
+
+
+class _Kvaerno3(diffrax.Kvaerno3):
+    calculate_jacobian = _EVERY_STAGE
+
+
+class _Kvaerno5(diffrax.Kvaerno5):
+    calculate_jacobian = _EVERY_STAGE
+
+
+_STEPPERS = {"kvaerno3": _Kvaerno3, "kvaerno5": _Kvaerno5}
 # PI step control (Söderlind): fewer rejected steps than diffrax's default I control
 # (B1 broken phase: 19 instead of 51 rejections, docs/lpa.md)
 _PCOEFF, _ICOEFF = 0.4, 0.3
@@ -310,8 +328,7 @@ def _make_solver(rtol, atol, stepper="kvaerno3"):
     return _STEPPERS[stepper](root_finder=root)
 
 
-@eqx.filter_jit
-def _solve(
+def _solve_impl(
     potential, rule, d, N, Lambda, k_ir, rho_max, ks_out, n, rtol, atol, max_steps, gap, stepper
 ):
     s1 = jnp.log(Lambda / k_ir)
@@ -387,6 +404,35 @@ def _solve(
         num_accepted=stats["num_accepted_steps"],
         num_rejected=stats["num_rejected_steps"],
     )
+
+
+# XLA:CPU options for the solve (docs/lpa.md, "Speed"): with the legacy LLVM-IR fusion
+# emitters this graph compiles in ~3 s instead of ~5 s and runs ~9 % faster (B1, same
+# iterates). JAX takes compile options only on the outermost jit: a solve_flow call
+# under a user's jit/vmap/grad (traced arguments) uses the plain jit, and the outer
+# compile decides. An XLA that does not know
+# the option refuses it at compile time; the solve is then compiled without it.
+_XLA_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
+_solve_fast = eqx.filter_jit(_solve_impl, compiler_options=_XLA_OPTIONS)
+_solve_plain = eqx.filter_jit(_solve_impl)
+
+
+_options_refused: list[str] = []  # XLA's refusal, once (then no retry per call)
+
+
+def _solve(*args):
+    traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(args))
+    if not (traced or _options_refused):
+        try:
+            return _solve_fast(*args)
+        except ValueError as exc:  # inside a user's jit on concrete values: no options
+            if "top-level" not in str(exc):
+                raise
+        except Exception as exc:  # noqa: BLE001 - XlaRuntimeError, type differs by jaxlib
+            if "compile option" not in str(exc):
+                raise
+            _options_refused.append(str(exc))
+    return _solve_plain(*args)
 
 
 def _concrete(x):
