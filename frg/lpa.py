@@ -7,10 +7,11 @@ nonlinear diffusion for N = 1), and discretised with a centred three-point
 finite-volume flux (``frg/_grid.py``), so the Jacobian is tridiagonal. ℓ_1 is
 continued smoothly past the propagator pole (``pole_gap``), so trial states that
 overshoot it stay finite. It is integrated in s = −t = ln(Λ/k) with diffrax's
-L-stable ESDIRK ``Kvaerno5`` (PID step control), whose Newton iterations
-(optimistix) use a tridiagonal Jacobian built from three JVPs (lineax colouring)
-and solved by the Thomas algorithm: O(n) per iteration. This keeps the broken phase
-(convexity restoration: U' → −k² inside the minimum, stiff and shock-like) stable.
+L-stable ESDIRK ``Kvaerno5`` (PI step control), whose Newton iterations (an
+optimistix root finder) use a tridiagonal Jacobian built from three colour-seeded
+JVPs in one forward pass and solved by LAPACK ``gtsv``: O(n) per iteration. This
+keeps the broken phase (convexity restoration: U' → −k² inside the minimum, stiff and
+shock-like) stable.
 The dimensionless form :func:`lpa_rhs_dimensionless` works on a ρ̃ grid.
 See docs/lpa.md for the measurements behind the choice.
 
