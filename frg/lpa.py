@@ -7,10 +7,11 @@ nonlinear diffusion for N = 1), and discretised with a centred three-point
 finite-volume flux (``frg/_grid.py``), so the Jacobian is tridiagonal. ℓ_1 is
 continued smoothly past the propagator pole (``pole_gap``), so trial states that
 overshoot it stay finite. It is integrated in s = −t = ln(Λ/k) with diffrax's
-L-stable ESDIRK ``Kvaerno5`` (PID step control), whose Newton iterations
-(optimistix) use a tridiagonal Jacobian built from three JVPs (lineax colouring)
-and solved by the Thomas algorithm: O(n) per iteration. This keeps the broken phase
-(convexity restoration: U' → −k² inside the minimum, stiff and shock-like) stable.
+L-stable ESDIRK ``Kvaerno5`` (PI step control), whose Newton iterations (an
+optimistix root finder) use a tridiagonal Jacobian built from three colour-seeded
+JVPs in one forward pass and solved by LAPACK ``gtsv``: O(n) per iteration. This
+keeps the broken phase (convexity restoration: U' → −k² inside the minimum, stiff and
+shock-like) stable.
 The dimensionless form :func:`lpa_rhs_dimensionless` works on a ρ̃ grid.
 See docs/lpa.md for the measurements behind the choice.
 
@@ -29,8 +30,8 @@ from collections.abc import Callable
 import diffrax
 import equinox as eqx
 import jax
+import jax.lax as lax
 import jax.numpy as jnp
-import lineax as lx
 import numpy as np
 import optimistix as optx
 
@@ -216,64 +217,126 @@ def _readout(u, h):
     return rho0, m2R, off
 
 
-class _TridiagonalNewton(optx.Newton):
-    """Optimistix Newton (re-linearised every iteration) with a tridiagonal Jacobian.
+class _NewtonState(eqx.Module):
+    size: jax.Array  # scaled norm of the last Newton correction |Δ_k|
+    step: jax.Array  # iterations done
+    code: jax.Array  # 0: go on, 1: converged, 2: failed (diffrax rejects the step)
 
-    Stopping rule of Hairer & Wanner (IV.8) instead of optimistix's Cauchy test (which
-    also wants |F| < atol and spends an extra, confirming iteration): with the
-    contraction rate θ = |Δ_k|/|Δ_{k−1}| (norms scaled by atol + rtol|y|), stop when
+
+class _TridiagonalNewton(optx.AbstractRootFinder):
+    """Newton's method (re-linearised every iteration) for a tridiagonal Jacobian.
+
+    Each iteration is one forward pass: ``f(y)`` and the three diagonals of ∂f/∂y come
+    from one ``vmap``ped JVP with colour seeds (ones at the indices ≡ c mod 3), and the
+    correction from LAPACK ``gtsv`` (``lax.linalg.tridiagonal_solve``): O(n).
+    Plain jnp/lax instead of optimistix's ``Newton`` + lineax operators: the same
+    arithmetic in fewer XLA kernels per iteration, which is what a solve on CPU pays
+    for (docs/lpa.md, "Speed").
+
+    Stopping rule of Hairer & Wanner (IV.8): with the contraction rate
+    θ = |Δ_k|/|Δ_{k−1}| (max norm scaled by atol + rtol|y|), stop when
     θ/(1−θ)|Δ_k| < ``kappa`` (or |Δ_1| < ``kappa``); give up (diffrax rejects the
     step and shrinks it) as soon as θ ≥ 1 or θ^(max_iter−k)/(1−θ)|Δ_k| > ``kappa``, i.e.
     when convergence within ``max_iter`` iterations is out of reach. On B1 (broken
-    phase) this cuts the Newton iterations per solve by ~30 % and, under ``vmap``,
-    stops one hopeless member from holding the whole batch for ``max_iter``
-    iterations (docs/lpa.md).
+    phase) this cuts the Newton iterations per solve by ~30 % against optimistix's
+    Cauchy test and, under ``vmap``, stops one hopeless member from holding the whole
+    batch for ``max_iter`` iterations (docs/lpa.md). The decision is taken in
+    :meth:`step` and stored in the state, so :meth:`terminate` only reads it.
     """
 
+    rtol: float
+    atol: float
+    kappa: float = 0.1
     max_iter: int = 10
+    norm: Callable = optx.max_norm
 
     def init(self, fn, y, args, options, f_struct, aux_struct, tags):
-        return super().init(
-            fn, y, args, options, f_struct, aux_struct, frozenset({lx.tridiagonal_tag})
-        )
+        del fn, args, options, f_struct, aux_struct, tags
+        dtype = y.dtype
+        return _NewtonState(size=jnp.array(jnp.inf, dtype), step=jnp.array(0), code=jnp.array(0))
 
     def step(self, fn, y, args, options, state, tags):
-        return super().step(fn, y, args, options, state, frozenset({lx.tridiagonal_tag}))
-
-    def terminate(self, fn, y, args, options, state, tags):
-        size, prev = state.diffsize, state.diffsize_prev
-        started, second = state.step >= 1, state.step >= 2
-        rate = size / prev
+        del options, tags
+        f = lambda z: fn(z, args)[0]
+        n = y.shape[0]
+        # (NumPy constants: XLA folds them, no per-stage kernels)
+        colour = np.arange(n) % 3
+        # Jacobian columns by colouring: seed c has ones at the indices ≡ c (mod 3), so
+        # row i of J·seed_c is the single entry J[i, j] of the band with j ≡ c. One
+        # forward pass (the primal is not batched) gives f(y) and the three diagonals.
+        seeds = jnp.asarray(colour[None, :] == np.arange(3)[:, None], dtype=y.dtype)
+        fx, cols = jax.vmap(lambda v: jax.jvp(f, (y,), (v,)), out_axes=(None, 0))(seeds)
+        # pick the band entries by masks (elementwise, fuses with the JVPs; a gather
+        # would be three more kernels per iteration); J[i, i+1] is in column colour
+        # (i+1) mod 3, J[i, i−1] in (i−1) mod 3 = (i+2) mod 3; zero outside the matrix
+        inside = {0: True, 1: np.arange(n) < n - 1, 2: np.arange(n) > 0}
+        pick = lambda shift: sum(
+            jnp.where(((colour + shift) % 3 == c) & inside[shift], cols[c], 0.0) for c in range(3)
+        )
+        diag, upper, lower = pick(0), pick(1), pick(2)
+        diff = lax.linalg.tridiagonal_solve(lower, diag, upper, fx[:, None])[:, 0]
+        new_y = y - diff
+        size = self.norm(diff / (self.atol + self.rtol * jnp.abs(new_y))).astype(y.dtype)
+        k = state.step + 1
+        rate = size / state.size
+        second = k >= 2
         tiny = size < 10.0 ** (2 - jnp.finfo(size.dtype).precision)
         converged = (size < self.kappa) | (
             second & (rate < 1) & (size * rate / (1 - rate) < self.kappa)
         )
-        left = self.max_iter - state.step
-        hopeless = second & ((rate >= 1) | (size * rate**left / (1 - rate) > self.kappa))
-        failed = started & (~jnp.isfinite(size) | (hopeless & ~converged & ~tiny))
-        linsolve_fail = state.result != optx.RESULTS.successful
-        result = optx.RESULTS.where(
-            failed | linsolve_fail, optx.RESULTS.nonlinear_divergence, optx.RESULTS.successful
+        hopeless = second & (
+            (rate >= 1) | (size * rate ** (self.max_iter - k) / (1 - rate) > self.kappa)
         )
-        return linsolve_fail | (started & (tiny | converged | failed)), result
+        failed = ~jnp.isfinite(size) | (hopeless & ~converged & ~tiny)
+        code = jnp.where(failed, 2, jnp.where(tiny | converged, 1, 0))
+        return new_y, _NewtonState(size=size, step=k, code=code), None
+
+    def terminate(self, fn, y, args, options, state, tags):
+        result = optx.RESULTS.where(
+            state.code == 2, optx.RESULTS.nonlinear_divergence, optx.RESULTS.successful
+        )
+        return state.code > 0, result
+
+    def postprocess(self, fn, y, aux, args, options, state, tags, result):
+        return y, aux, {}
 
 
-_STEPPERS = {"kvaerno3": diffrax.Kvaerno3, "kvaerno5": diffrax.Kvaerno5}
+# diffrax's ESDIRKs evaluate ``root_finder.init`` (for a chord method: the Jacobian) in
+# a ``lax.cond`` at the second stage of every step and carry it through the stage loop.
+# ``_TridiagonalNewton.init`` builds no Jacobian, so calling it at every stage is free
+# and drops that cond (one XLA conditional per stage, docs/lpa.md "Speed").
+_EVERY_STAGE = type(diffrax.Kvaerno5.calculate_jacobian).every_stage
+
+
+class _Kvaerno3(diffrax.Kvaerno3):
+    calculate_jacobian = _EVERY_STAGE
+
+
+class _Kvaerno5(diffrax.Kvaerno5):
+    calculate_jacobian = _EVERY_STAGE
+
+
+_STEPPERS = {"kvaerno3": _Kvaerno3, "kvaerno5": _Kvaerno5}
 # PI step control (Söderlind): fewer rejected steps than diffrax's default I control
 # (B1 broken phase: 19 instead of 51 rejections, docs/lpa.md)
 _PCOEFF, _ICOEFF = 0.4, 0.3
 _KAPPA = 0.1
+_DT0 = 1e-3
 
 
 def _make_solver(rtol, atol, stepper="kvaerno3"):
-    root = _TridiagonalNewton(rtol=rtol, atol=atol, kappa=_KAPPA, linear_solver=lx.Tridiagonal())
+    root = _TridiagonalNewton(rtol=rtol, atol=atol, kappa=_KAPPA)
     return _STEPPERS[stepper](root_finder=root)
 
 
-@eqx.filter_jit
-def _solve(
-    potential, rule, d, N, Lambda, k_ir, rho_max, s_out, n, rtol, atol, max_steps, gap, stepper
+def _solve_impl(
+    potential, rule, d, N, Lambda, k_ir, rho_max, ks_out, n, rtol, atol, max_steps, gap, stepper
 ):
+    s1 = jnp.log(Lambda / k_ir)
+    if ks_out is None:
+        s_out = jnp.stack([jnp.zeros(()), s1])
+    else:
+        s_out = jnp.clip(jnp.log(Lambda / ks_out), 0.0, s1)
     sig_max = jnp.sqrt(2.0 * rho_max)
     h = sig_max / n
     sig = (jnp.arange(n) + 0.5) * h
@@ -284,16 +347,18 @@ def _solve(
     def vf(s, y, args):
         k = Lambda * jnp.exp(-s)
         F = _grid.field_flux(y[1:], h, rule, N, k * k, gap)
-        # d/ds = −d/dt;  ∂_t U(0) = k^d F_0,  ∂_t u = k^d ∂_σ F
-        return -(k**d) * jnp.concatenate([F[:1], (F[1:] - F[:-1]) / h])
+        # d/ds = −d/dt;  ∂_t U(0) = k^d F_0,  ∂_t u_j = k^d (F_{j+1} − F_j)/h
+        # (F and the state both have n + 1 entries; a shifted copy instead of a
+        # concatenate keeps this one elementwise kernel)
+        F_prev = jnp.pad(F[:-1], (1, 0))
+        return -(k**d) * jnp.where(jnp.arange(n + 1) == 0, F, (F - F_prev) / h)
 
-    s1 = jnp.log(Lambda / k_ir)
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
         _make_solver(rtol, atol, stepper),
         t0=0.0,
         t1=s1,
-        dt0=1e-3,
+        dt0=_DT0,
         y0=y0,
         saveat=diffrax.SaveAt(ts=s_out),
         stepsize_controller=diffrax.PIDController(
@@ -342,6 +407,35 @@ def _solve(
     )
 
 
+# XLA:CPU options for the solve (docs/lpa.md, "Speed"): with the legacy LLVM-IR fusion
+# emitters this graph compiles in ~3 s instead of ~5 s and runs ~9 % faster (B1, same
+# iterates). JAX takes compile options only on the outermost jit: a solve_flow call
+# under a user's jit/vmap/grad (traced arguments) uses the plain jit, and the outer
+# compile decides. An XLA that does not know
+# the option refuses it at compile time; the solve is then compiled without it.
+_XLA_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
+_solve_fast = eqx.filter_jit(_solve_impl, compiler_options=_XLA_OPTIONS)
+_solve_plain = eqx.filter_jit(_solve_impl)
+
+
+_options_refused: list[str] = []  # XLA's refusal, once (then no retry per call)
+
+
+def _solve(*args):
+    traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(args))
+    if not (traced or _options_refused):
+        try:
+            return _solve_fast(*args)
+        except ValueError as exc:  # inside a user's jit on concrete values: no options
+            if "top-level" not in str(exc):
+                raise
+        except Exception as exc:  # noqa: BLE001 - XlaRuntimeError, type differs by jaxlib
+            if "compile option" not in str(exc):
+                raise
+            _options_refused.append(str(exc))
+    return _solve_plain(*args)
+
+
 def _concrete(x):
     """``x`` as a NumPy array if concrete, else ``None`` (traced: skip eager checks)."""
     try:
@@ -358,6 +452,13 @@ def _check_scalar(name, value, low, high, low_open=False, high_open=False):
     in_range(name, value, low, high, low_open=low_open, high_open=high_open)
 
 
+@eqx.filter_jit
+def _potential_on_grid(potential, rho):
+    """``U_Λ`` and ``U_Λ'`` at the points ``rho`` (jitted: eager op-by-op evaluation cost
+    ~6 ms per :func:`solve_flow` call, a tenth of a warm B1 solve)."""
+    return jax.vmap(potential)(rho), jax.vmap(jax.grad(potential))(rho)
+
+
 def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
     leaves = [x for x in jax.tree_util.tree_leaves(potential) if eqx.is_array_like(x)]
     if any(_concrete(x) is None for x in leaves):
@@ -367,8 +468,7 @@ def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
     with jax.enable_x64(True):
         rho = (np.arange(n) + 0.5) * rho_max / n
         try:
-            Uv = np.asarray(jax.vmap(potential)(jnp.asarray(rho)))
-            uv = np.asarray(jax.vmap(jax.grad(lambda r: potential(r)))(jnp.asarray(rho)))
+            Uv, uv = (np.asarray(x) for x in _potential_on_grid(potential, jnp.asarray(rho)))
         except Exception as exc:  # noqa: BLE001
             raise ValueError(
                 f"{name} must be a jnp-traceable function of rho returning a scalar: {exc}"
@@ -396,7 +496,7 @@ def validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, *
     evaluated eagerly even inside a user's ``jit`` (``ensure_compile_time_eval``).
     """
     with jax.ensure_compile_time_eval():
-        return _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, d_low)
+        return _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, d_low)[0]
 
 
 def _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, d_low):
@@ -425,7 +525,9 @@ def _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, 
         rule = threshold_rule(regulator, float(dc)) if d_low == 0.0 else None
         pole = float(np.asarray(rule.w_pole)) if rule is not None else -1.0
         _check_potential(potential, float(rc), n, float(Lc), pole)
-    return n
+        # the rule of the concrete d, returned for reuse (solve_flow: one build, not two)
+        return n, rule
+    return n, None
 
 
 @x64
@@ -470,8 +572,12 @@ def solve_flow(
 
     Reference: Koenigstein et al., SciPost Phys. 12, 180 (2022).
     """
-    n = validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, grid, rho_max)
-    rule = threshold_rule(regulator, d)
+    with jax.ensure_compile_time_eval():
+        n, rule = _validate_flow_inputs(
+            potential, regulator, d, N, Lambda, k_ir, grid, rho_max, 0.0
+        )
+    if rule is None:
+        rule = threshold_rule(regulator, d)
     return _solve_core(
         potential,
         rule,
@@ -520,11 +626,7 @@ def _solve_core(
         ),
         potential,
     )
-    if ks_out is None:
-        s_out = jnp.stack([jnp.zeros(()), jnp.log(Lambda / k_ir)])
-    else:
-        ks = jnp.asarray(ks_out, dtype=float)
-        s_out = jnp.clip(jnp.log(Lambda / ks), 0.0, jnp.log(Lambda / k_ir))
+    ks_out = None if ks_out is None else jnp.asarray(ks_out, dtype=float)
     return _solve(
         potential,
         rule,
@@ -533,7 +635,7 @@ def _solve_core(
         Lambda,
         k_ir,
         jnp.asarray(rho_max, dtype=float),
-        s_out,
+        ks_out,
         n,
         rtol,
         atol,
