@@ -25,6 +25,7 @@ conservation laws); J. Berges, N. Tetradis, C. Wetterich, Phys. Rep. 363, 223 (2
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import diffrax
@@ -411,28 +412,36 @@ def _solve_impl(
 # emitters this graph compiles in ~3 s instead of ~5 s and runs ~9 % faster (B1, same
 # iterates). JAX takes compile options only on the outermost jit: a solve_flow call
 # under a user's jit/vmap/grad (traced arguments) uses the plain jit, and the outer
-# compile decides. An XLA that does not know
-# the option refuses it at compile time; the solve is then compiled without it.
+# compile decides.
 _XLA_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 _solve_fast = eqx.filter_jit(_solve_impl, compiler_options=_XLA_OPTIONS)
 _solve_plain = eqx.filter_jit(_solve_impl)
 
 
-_options_refused: list[str] = []  # XLA's refusal, once (then no retry per call)
+@functools.cache
+def _xla_options_supported(backend: str) -> bool:
+    """Whether this jaxlib's XLA knows ``_XLA_OPTIONS`` (a capability probe, ~10 ms, once).
+
+    Only the CPU backend uses them; an XLA that has dropped the legacy emitters
+    refuses the option at compile time, and the solve is then compiled without it.
+    """
+    if backend != "cpu":
+        return False
+    try:
+        jax.jit(lambda x: x + 1.0).lower(1.0).compile(_XLA_OPTIONS)
+    except Exception:  # noqa: BLE001 - XlaRuntimeError, type differs by jaxlib
+        return False
+    return True
 
 
 def _solve(*args):
     traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(args))
-    if not (traced or _options_refused):
+    if not traced and _xla_options_supported(jax.default_backend()):
         try:
             return _solve_fast(*args)
         except ValueError as exc:  # inside a user's jit on concrete values: no options
             if "top-level" not in str(exc):
                 raise
-        except Exception as exc:  # noqa: BLE001 - XlaRuntimeError, type differs by jaxlib
-            if "compile option" not in str(exc):
-                raise
-            _options_refused.append(str(exc))
     return _solve_plain(*args)
 
 
