@@ -18,8 +18,6 @@ from collections.abc import Callable
 
 import jax
 
-from frg.cli._common import to_jsonable
-
 
 def machine() -> dict:
     """A stamp of the machine and software the figures were measured on."""
@@ -76,7 +74,8 @@ def time_py(fn: Callable, *args, repeats: int = 1) -> tuple[float, object]:
 def emit(rows: list[dict], as_json: bool) -> None:
     """Print rows as one JSON object (``--json``) or as a markdown table."""
     if as_json:
-        # strict JSON: NaN/inf → null (as the CLI does)
+        from frg.cli._common import to_jsonable  # strict JSON: NaN/inf → null, as the CLI
+
         print(json.dumps(to_jsonable({"machine": machine(), "rows": rows}), allow_nan=False))
         return
     keys = list(dict.fromkeys(k for r in rows for k in r))
