@@ -8,7 +8,8 @@ phase (κ-sorted chunks). Baseline: a Python loop over SciPy ``solve_ivp`` BDF s
 of the same discretised problem (``bench_lpa.scipy_solve``), same process.
 
 Also: flows/s of the mixed batch against the batch size (``--batches``, one chunk
-each) and a Python loop of warm single ``frg.solve_flow`` calls (same κ values).
+each), the same mixed batch with ``vmap_size=1`` (members in sequence via ``lax.map``
+inside the compiled chunk: no lockstep; ``frg sweep``'s default on CPU) and a Python loop of warm single ``frg.solve_flow`` calls (same κ values).
 
     python benchmarks/bench_sweep.py [--n 32] [--grid 128] [--scipy-points 8]
         [--batches 8 32 128 512] [--json]
@@ -43,13 +44,14 @@ def _point(grid):
     return fn
 
 
-def _timed_sweep(fn, kappas, chunk):
+def _timed_sweep(fn, kappas, chunk, vmap_size=None):
     params = {"kappa": np.asarray(kappas)}
+    kw = dict(chunk_size=chunk, progress=False, vmap_size=vmap_size)
     t0 = time.perf_counter()
-    res = frg.sweep(fn, params, chunk_size=chunk, progress=False)
+    res = frg.sweep(fn, params, **kw)
     first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    res = frg.sweep(fn, params, chunk_size=chunk, progress=False)
+    res = frg.sweep(fn, params, **kw)
     warm = time.perf_counter() - t0
     return res, warm, max(first - warm, 0.0)
 
@@ -105,6 +107,20 @@ def main(argv=None):
         rows.append(
             {
                 "batch": f"mixed, batch size {b}",
+                "flows": b,
+                "chunks": 1,
+                "warm_s": warm,
+                "compile_s": comp,
+                "flows_per_s": b / warm,
+                "failed": int(res.failed.sum()),
+            }
+        )
+    # Members in sequence inside the chunk (vmap_size=1: lax.map, no lockstep).
+    for b in sorted({n, max(args.batches, default=n)}):
+        res, warm, comp = _timed_sweep(fn, np.linspace(0.01, 0.08, b), b, vmap_size=1)
+        rows.append(
+            {
+                "batch": f"mixed, batch size {b}, vmap_size=1 (lax.map)",
                 "flows": b,
                 "chunks": 1,
                 "warm_s": warm,

@@ -209,15 +209,39 @@ def _load_chunk(path: Path, fingerprint: str, index: int, size: int) -> dict[str
 
 
 @eqx.filter_jit
-def _vmapped(fn, batch):
-    """``vmap(fn)(batch)``, compiled by JAX's own jit cache once per (fn, shapes, sharding).
+def _chunk(fn, batch, vmap_size, mesh):
+    """``fn`` over one chunk, compiled by JAX's own jit cache once per (fn, shapes, sharding).
+
+    ``vmap_size=None``: ``vmap(fn)(batch)`` with the batch axis sharded over ``mesh``.
+    Otherwise each device runs ``lax.map(fn, local, batch_size=vmap_size)`` over its
+    own shard: members are evaluated ``vmap_size`` at a time, in
+    sequence, so adaptive solves with different step counts do not run in lockstep.
 
     ``fn`` is a static argument of ``filter_jit`` (its array leaves, if it is a pytree,
     are traced), so a second sweep of the same function — a resume, or new parameter
-    values of the same chunk shape — reuses the compiled chunk; the batch keeps the
-    ``NamedSharding`` it was placed with.
+    values of the same chunk shape — reuses the compiled chunk.
     """
-    return jax.vmap(fn)(batch)
+    if vmap_size is None:
+        return jax.vmap(fn)(batch)
+    # (ndev, local) rows, one per device; vmap over the rows is partitioned over the
+    # mesh, lax.map runs along each row (shard_map would be the direct spelling, but
+    # lineax's linear solves inside optimistix refuse its manual-axis types)
+    ndev = mesh.devices.size
+    rows = jax.tree.map(lambda a: a.reshape(ndev, -1, *a.shape[1:]), batch)
+    rows = jax.lax.with_sharding_constraint(rows, NamedSharding(mesh, PartitionSpec("batch")))
+    size = None if vmap_size == 1 else vmap_size
+    out = jax.vmap(lambda r: jax.lax.map(fn, r, batch_size=size))(rows)
+    return jax.tree.map(lambda a: a.reshape(-1, *a.shape[2:]), out)
+
+
+def _resolve_vmap_size(vmap_size, devices) -> int | None:
+    if vmap_size == "auto":  # CPU: vmap does not amortise for iterative solves (docs)
+        return 1 if all(d.platform == "cpu" for d in devices) else None
+    if vmap_size is None:
+        return None
+    if isinstance(vmap_size, str):
+        raise ValueError(f'vmap_size must be None, "auto" or an integer >= 1; got {vmap_size!r}')
+    return _validate.integer("vmap_size", vmap_size, 1)
 
 
 def sweep(
@@ -231,6 +255,7 @@ def sweep(
     devices: list | None = None,
     status_key: str = "status",
     progress: bool | Callable[[int, int], None] = True,
+    vmap_size: int | str | None = None,
 ) -> SweepResult:
     """Map ``fn`` over parameter points with ``jit(vmap)``, chunked, sharded and checkpointed.
 
@@ -246,6 +271,13 @@ def sweep(
         devices: devices to shard over (default ``jax.devices()``).
         status_key: output holding an integer status (0 = success) to mark failures.
         progress: print progress to stderr, or a callback ``(done, total)``.
+        vmap_size: how many members of a chunk are evaluated together by ``vmap``.
+            ``None`` (default): the whole chunk, one ``vmap``. An integer ``b ≥ 1``:
+            each device maps over its shard ``b`` members at a time
+            (``lax.map(..., batch_size=b)``), so members whose adaptive solves take
+            different step counts do not run in lockstep — on a CPU, ``b = 1`` runs
+            mixed-phase LPA flows ~2.4× faster than one ``vmap`` (benchmarks/RESULTS.md).
+            ``"auto"``: 1 when every device is a CPU, else ``None``.
 
     Returns:
         :class:`SweepResult` with parameters, outputs, completed and failed masks.
@@ -265,6 +297,7 @@ def sweep(
         raise ValueError("params: every parameter needs the same number of points")
     devices = list(jax.devices()) if devices is None else list(devices)
     ndev = len(devices)
+    vmap_size = _resolve_vmap_size(vmap_size, devices)
     cs = n if chunk_size is None else _validate.integer("chunk_size", chunk_size, 1)
     cs = -(-min(cs, n) // ndev) * ndev
     nchunks = -(-n // cs)
@@ -300,7 +333,7 @@ def sweep(
             idx = np.minimum(np.arange(lo, lo + cs), n - 1)  # pad with the last point
             batch = {k: jax.device_put(v[idx], sharding) for k, v in pvals.items()}
             size = hi - lo
-            res = {k: np.asarray(a)[:size] for k, a in _vmapped(fn, batch).items()}
+            res = {k: np.asarray(a)[:size] for k, a in _chunk(fn, batch, vmap_size, mesh).items()}
             chunks[c] = dict(res)
             computed.append(c)
             if path is not None:

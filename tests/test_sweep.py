@@ -106,8 +106,11 @@ def test_sharded_over_four_host_devices_equals_single_device():
         from frg.sweep import sweep, param_grid
         assert len(jax.devices()) == 4
         p = param_grid(kappa=np.linspace(0.01, 0.08, 10), lam=[1.0, 2.0])
-        r = sweep(t._fn, p, chunk_size=6, progress=False)
-        print(json.dumps(r.outputs["y"].tolist()))
+        out = [
+            sweep(t._fn, p, chunk_size=6, progress=False, vmap_size=b).outputs["y"].tolist()
+            for b in (None, 1, 4)  # vmap; lax.map per shard, with and without remainder
+        ]
+        print(json.dumps(out))
         """
     )
     env = dict(os.environ)
@@ -116,7 +119,25 @@ def test_sharded_over_four_host_devices_equals_single_device():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     sharded = np.array(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert sharded.shape == (3, 20)
     assert len(jax.devices()) >= 1
     p = param_grid(kappa=np.linspace(0.01, 0.08, 10), lam=[1.0, 2.0])
-    single = sweep(_fn, p, chunk_size=6, progress=False, devices=jax.devices()[:1])
-    np.testing.assert_array_equal(sharded, single.outputs["y"])
+    one = jax.devices()[:1]
+    for row, b in zip(sharded, (None, 1, 4), strict=True):  # same evaluation mode: bit for bit
+        single = sweep(_fn, p, chunk_size=6, progress=False, devices=one, vmap_size=b)
+        np.testing.assert_array_equal(row, single.outputs["y"])
+
+
+def test_vmap_size_mapped_equals_vmapped():
+    # lax.map over members (vmap_size b) gives the vmapped values, remainders included;
+    # only the vectorised vs scalar sin may differ, in the last bit
+    params = param_grid(kappa=np.linspace(0.01, 0.08, 11), lam=[1.0, 2.0])
+    ref = sweep(_fn, params, chunk_size=7, progress=False)
+    for b in (1, 3, "auto"):
+        res = sweep(_fn, params, chunk_size=7, progress=False, vmap_size=b)
+        np.testing.assert_allclose(res.outputs["y"], ref.outputs["y"], rtol=4.5e-16, atol=0)
+        np.testing.assert_array_equal(res.outputs["vec"], ref.outputs["vec"])
+        np.testing.assert_array_equal(res.failed, ref.failed)
+    for bad in (0, -2, 1.5, "many"):
+        with pytest.raises(ValueError, match="vmap_size"):
+            sweep(_fn, params, chunk_size=7, progress=False, vmap_size=bad)

@@ -49,6 +49,13 @@ def register(subparsers) -> None:
         tp.add_argument("--out", required=True, help="checkpoint directory")
         tp.add_argument("--resume", action="store_true", help="finish a sweep found in --out")
         tp.add_argument("--chunk-size", type=int, default=256, help="points per compiled call")
+        tp.add_argument(
+            "--vmap-size",
+            default="auto",
+            help="members of a chunk evaluated together by vmap: an integer, 'all' (one "
+            "vmap per chunk) or 'auto' (1 on CPU: no lockstep of adaptive solves; 'all' "
+            "on GPU); see frg.sweep",
+        )
         tp.add_argument("--json", action="store_true", help="print exactly one JSON object")
         tp.set_defaults(_run=_run_sweep, _module=mod)
 
@@ -64,6 +71,14 @@ def _run_sweep(args: argparse.Namespace) -> dict:
     check = getattr(args._module, "check_params", None)
     if check is not None:
         check(args, params)
+    vmap_size = {"auto": "auto", "all": None}.get(args.vmap_size, args.vmap_size)
+    if vmap_size not in ("auto", None):
+        try:
+            vmap_size = int(vmap_size)
+        except ValueError:
+            raise ValueError(
+                f"--vmap-size must be an integer >= 1, 'all' or 'auto'; got {args.vmap_size!r}"
+            ) from None
     fn, task = args._module.sweep_function(args, list(axes))
     t0 = time.perf_counter()
     res = sweep(
@@ -74,6 +89,7 @@ def _run_sweep(args: argparse.Namespace) -> dict:
         resume=args.resume,
         task=f"{args.target}:{task}",
         progress=lambda done, total: progress(f"sweep {done}/{total} points"),
+        vmap_size=vmap_size,
     )
     keys = getattr(args._module, "SWEEP_OUTPUTS", None)
     records = res.records()
