@@ -235,8 +235,8 @@ def _chunk(fn, batch, vmap_size, mesh):
 
 
 def _resolve_vmap_size(vmap_size, devices) -> int | None:
-    if vmap_size == "auto":  # CPU: vmap does not amortise for iterative solves (docs)
-        return 1 if all(d.platform == "cpu" for d in devices) else None
+    if vmap_size == "auto":  # one CPU: vmap does not amortise for iterative solves (docs)
+        return 1 if len(devices) == 1 and devices[0].platform == "cpu" else None
     if vmap_size is None:
         return None
     if isinstance(vmap_size, str):
@@ -277,7 +277,9 @@ def sweep(
             (``lax.map(..., batch_size=b)``), so members whose adaptive solves take
             different step counts do not run in lockstep — on a CPU, ``b = 1`` runs
             mixed-phase LPA flows ~2.4× faster than one ``vmap`` (benchmarks/RESULTS.md).
-            ``"auto"``: 1 when every device is a CPU, else ``None``.
+            ``"auto"``: 1 on a single CPU device, else ``None``. Over several devices
+            the mapped chunks give the same values but are slow at present (the
+            partitioned ``lax.map``: 2.5 vs 17 flows/s on 2 forced host devices).
 
     Returns:
         :class:`SweepResult` with parameters, outputs, completed and failed masks.
