@@ -9,7 +9,8 @@ of the same discretised problem (``bench_lpa.scipy_solve``), same process.
 
 Also: flows/s of the mixed batch against the batch size (``--batches``, one chunk
 each), the same mixed batch with ``vmap_size=1`` (members in sequence via ``lax.map``
-inside the compiled chunk: no lockstep; ``frg sweep``'s default on CPU) and a Python loop of warm single ``frg.solve_flow`` calls (same κ values).
+inside the compiled chunk: no lockstep; ``frg sweep``'s default on CPU) and a Python
+loop of warm single ``frg.solve_flow`` calls (same κ values).
 
     python benchmarks/bench_sweep.py [--n 32] [--grid 128] [--scipy-points 8]
         [--batches 8 32 128 512] [--json]
@@ -44,6 +45,21 @@ def _point(grid):
     return fn
 
 
+def _row(name, fn, kappas, chunk, vmap_size=None):
+    """One table row: a warm ``frg.sweep`` of ``kappas`` (compile reported separately)."""
+    res, warm, comp = _timed_sweep(fn, kappas, chunk, vmap_size)
+    n = len(kappas)
+    return {
+        "batch": name,
+        "flows": n,
+        "chunks": -(-n // chunk),
+        "warm_s": warm,
+        "compile_s": comp,
+        "flows_per_s": n / warm,
+        "failed": int(res.failed.sum()),
+    }
+
+
 def _timed_sweep(fn, kappas, chunk, vmap_size=None):
     params = {"kappa": np.asarray(kappas)}
     kw = dict(chunk_size=chunk, progress=False, vmap_size=vmap_size)
@@ -72,63 +88,19 @@ def main(argv=None):
         "symmetric only (κ ∈ [0.01, 0.035])": np.linspace(0.01, 0.035, n),
         "broken only (κ ∈ [0.05, 0.08])": np.linspace(0.05, 0.08, n),
     }
-    for name, kappas in cases.items():
-        res, warm, comp = _timed_sweep(fn, kappas, n)
-        rows.append(
-            {
-                "batch": name,
-                "flows": n,
-                "chunks": 1,
-                "warm_s": warm,
-                "compile_s": comp,
-                "flows_per_s": n / warm,
-                "failed": int(res.failed.sum()),
-            }
-        )
+    rows += [_row(name, fn, kappas, n) for name, kappas in cases.items()]
     # Grouping by phase: κ-sorted chunks (each chunk nearly one phase) vs shuffled chunks.
     kappas = np.linspace(0.01, 0.08, n)
     shuffled = np.random.default_rng(0).permutation(kappas)
     for name, ks in (("4 chunks, shuffled κ", shuffled), ("4 chunks, κ-sorted", kappas)):
-        res, warm, comp = _timed_sweep(fn, ks, n // 4)
-        rows.append(
-            {
-                "batch": name,
-                "flows": n,
-                "chunks": 4,
-                "warm_s": warm,
-                "compile_s": comp,
-                "flows_per_s": n / warm,
-                "failed": int(res.failed.sum()),
-            }
-        )
+        rows.append(_row(name, fn, ks, n // 4))
     # Batch-size scan of the mixed batch (one chunk each).
     for b in args.batches:
-        res, warm, comp = _timed_sweep(fn, np.linspace(0.01, 0.08, b), b)
-        rows.append(
-            {
-                "batch": f"mixed, batch size {b}",
-                "flows": b,
-                "chunks": 1,
-                "warm_s": warm,
-                "compile_s": comp,
-                "flows_per_s": b / warm,
-                "failed": int(res.failed.sum()),
-            }
-        )
+        rows.append(_row(f"mixed, batch size {b}", fn, np.linspace(0.01, 0.08, b), b))
     # Members in sequence inside the chunk (vmap_size=1: lax.map, no lockstep).
     for b in sorted({n, max(args.batches, default=n)}):
-        res, warm, comp = _timed_sweep(fn, np.linspace(0.01, 0.08, b), b, vmap_size=1)
-        rows.append(
-            {
-                "batch": f"mixed, batch size {b}, vmap_size=1 (lax.map)",
-                "flows": b,
-                "chunks": 1,
-                "warm_s": warm,
-                "compile_s": comp,
-                "flows_per_s": b / warm,
-                "failed": int(res.failed.sum()),
-            }
-        )
+        name = f"mixed, batch size {b}, vmap_size=1 (lax.map)"
+        rows.append(_row(name, fn, np.linspace(0.01, 0.08, b), b, vmap_size=1))
     # Python loop of warm single solves (compiled once; κ is traced).
     single = jax.jit(fn)
     jax.block_until_ready(single({"kappa": np.float64(kappas[0])}))
