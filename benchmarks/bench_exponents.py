@@ -29,20 +29,10 @@ import numpy as np
 jax.config.update("jax_enable_x64", True)
 
 import scipy.optimize  # noqa: E402
-from _harness import run_cli  # noqa: E402
+from _harness import run_cli, time_jax  # noqa: E402
 
 import frg  # noqa: E402
 from frg.truncations import _cheb  # noqa: E402
-
-
-def _time(fn, repeat=5):
-    best = np.inf
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = jax.block_until_ready(fn())
-        best = min(best, time.perf_counter() - t0)
-    return out, best
 
 
 def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0, jac="fd"):
@@ -106,42 +96,36 @@ def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0, jac="fd"):
 def main(argv=None):
     print(f"device: {jax.devices()[0]}")
     reg = frg.Litim()
-    t0 = time.perf_counter()
-    ex = jax.block_until_ready(frg.critical_exponents(reg, N=1.0, d=3.0))
-    first = time.perf_counter() - t0
-    ex, warm = _time(lambda: frg.critical_exponents(reg, N=1.0, d=3.0), repeat=20)
+    comp, warm, ex = time_jax(lambda: frg.critical_exponents(reg, N=1.0, d=3.0), repeats=20)
     print(f"single point N=1 d=3: nu = {float(ex.nu):.12f}  omega = {float(ex.omega):.10f}")
     print(f"  Newton iterations (last solve): {int(ex.fixed_point.iterations)}")
-    print(f"  compile ~ {first - warm:.2f} s, warm {warm * 1e3:.1f} ms/point")
+    print(f"  compile ~ {comp:.2f} s, warm {warm * 1e3:.1f} ms/point")
     # warm time at other (N, d): same compiled program
-    _, warm2 = _time(lambda: frg.critical_exponents(reg, N=4.0, d=3.5), repeat=20)
+    _, warm2, _ = time_jax(lambda: frg.critical_exponents(reg, N=4.0, d=3.5), repeats=20)
     print(f"  warm at N=4 d=3.5: {warm2 * 1e3:.1f} ms/point")
 
     Ns = np.geomspace(1.0, 1000.0, 10)
     ds = np.linspace(2.6, 3.9, 10)
-    t0 = time.perf_counter()
-    tab = jax.block_until_ready(frg.exponents_table(reg, Ns, ds))
-    tfirst = time.perf_counter() - t0
-    tab, twarm = _time(lambda: frg.exponents_table(reg, Ns, ds), repeat=3)
+    tcomp, twarm, tab = time_jax(lambda: frg.exponents_table(reg, Ns, ds), repeats=3)
     ok = int(np.sum(np.asarray(tab.status) == 0))
-    print(f"10x10 table (vmapped): compile ~ {tfirst - twarm:.2f} s, warm {twarm:.3f} s")
+    print(f"10x10 table (vmapped): compile ~ {tcomp:.2f} s, warm {twarm:.3f} s")
     print(f"  {ok}/100 classified Wilson-Fisher")
 
     # coarser grid where nu is still converged to 1e-7 (checked here over the whole table)
     coarse = frg.LPA(M=32, L=10.0)
-    t0 = time.perf_counter()
-    ex_c = jax.block_until_ready(frg.critical_exponents(reg, N=1.0, d=3.0, truncation=coarse))
-    cfirst = time.perf_counter() - t0
-    ex_c, cwarm = _time(lambda: frg.critical_exponents(reg, N=1.0, d=3.0, truncation=coarse))
-    tab_c, ctab = _time(lambda: frg.exponents_table(reg, Ns, ds, truncation=coarse), repeat=3)
+    ccomp, cwarm, ex_c = time_jax(
+        lambda: frg.critical_exponents(reg, N=1.0, d=3.0, truncation=coarse)
+    )
+    _, ctab, tab_c = time_jax(
+        lambda: frg.exponents_table(reg, Ns, ds, truncation=coarse), repeats=3
+    )
     dnu = float(np.max(np.abs(np.asarray(tab_c.nu) - np.asarray(tab.nu))))
     okc = int(np.sum(np.asarray(tab_c.status) == 0))
-    print(f"grid M=32 L=10: nu = {float(ex_c.nu):.12f}, compile ~ {cfirst - cwarm:.2f} s, ")
+    print(f"grid M=32 L=10: nu = {float(ex_c.nu):.12f}, compile ~ {ccomp:.2f} s, ")
     print(f"  warm {cwarm * 1e3:.1f} ms/point, table warm {ctab:.3f} s ({okc}/100 WF), ")
     print(f"  max |nu(M=32) - nu(M=56)| over the table = {dnu:.1e}")
     expo = frg.Exponential()
-    jax.block_until_ready(frg.critical_exponents(expo, N=1.0, d=3.0))
-    _, ewarm = _time(lambda: frg.critical_exponents(expo, N=1.0, d=3.0))
+    _, ewarm, _ = time_jax(lambda: frg.critical_exponents(expo, N=1.0, d=3.0))
     print(f"exponential regulator N=1 d=3 (M=56): warm {ewarm * 1e3:.1f} ms/point")
 
     nus, tss, succ = [], [], []
@@ -168,7 +152,7 @@ def main(argv=None):
     return [
         {
             "task": "single point N=1 d=3 (Litim, M=56)",
-            "compile_s": first - warm,
+            "compile_s": comp,
             "warm_ms": warm * 1e3,
             "nu": float(ex.nu),
             "ratio_scipy": ts / warm,
@@ -176,7 +160,7 @@ def main(argv=None):
         {"task": "single point N=4 d=3.5", "warm_ms": warm2 * 1e3},
         {
             "task": "10x10 (N, d) table, vmapped",
-            "compile_s": tfirst - twarm,
+            "compile_s": tcomp,
             "warm_ms": twarm * 1e3,
             "wilson_fisher": ok,
             "ratio_scipy": ts / (twarm / 100),
