@@ -13,11 +13,9 @@ re-attachment of derivatives.
   via ``optimistix.root_find`` (stopping at |F| < ftol) plus a damped fall-back costs
   ~1.8× the damped solver with ``ftol`` (per-call overhead of the extra solve), so the
   damped solver is used for every step.
-* ``implicit(fun, x_star, args)`` / ``attach_implicit(fun, x_star, args)``: the root
-  with the derivative w.r.t. ``args`` given by the implicit function theorem,
-  dx/dθ = −J⁻¹ ∂F/∂θ. ``implicit`` is one frozen-Jacobian Newton step from x*
-  (its value is polished, its first derivative exact); ``attach_implicit`` returns x*
-  unchanged and computes J only when differentiated (``jax.custom_jvp``).
+* ``attach_implicit(fun, x_star, args)``: the root x* (value unchanged) with the
+  derivative w.r.t. ``args`` given by the implicit function theorem,
+  dx/dθ = −J⁻¹ ∂F/∂θ; J is computed only when differentiated (``jax.custom_jvp``).
 
 Newton inputs are cut from the autodiff graph (``stop_gradient``): no Newton iterate
 is differentiated. The IFT is attached once, at the target, because the fixed-point
@@ -96,14 +94,6 @@ def newton(fun, x0, args, *, tol=1e-12, maxiter=60, ftol=None, max_its=None):
     sol = optx.least_squares(fun, solver, x0, args, max_steps=maxiter, throw=False)
     x = sol.value
     return x, _norm(fun(x, args)), sol.stats["num_steps"]
-
-
-def implicit(fun, x_star, args):
-    """``x_star`` carrying the implicit-function-theorem derivative w.r.t. ``args``
-    (value: one frozen-Jacobian Newton step from ``x_star``)."""
-    xs = lax.stop_gradient(x_star)
-    J = lax.stop_gradient(jax.jacfwd(fun)(xs, lax.stop_gradient(args)))
-    return xs - jnp.linalg.solve(J, fun(xs, args))
 
 
 def attach_implicit(fun, x_star, args):

@@ -19,7 +19,7 @@ one relevant direction θ > 0, one node of u); 1 Newton did not converge; 2 Gaus
 spurious discrete solution); 4 non-finite (pole of the propagator).
 
 Derivatives w.r.t. regulator parameters, N or d flow through the implicit function
-theorem (``frg._newton.implicit``) and the eigenvalue perturbation formula
+theorem (``frg._newton.attach_implicit``) and the eigenvalue perturbation formula
 dθ = vᵀ dA w/(vᵀ w) (left/right eigenvectors), never through Newton iterates.
 
 Reference: D. F. Litim, Nucl. Phys. B 631, 128 (2002); C. Bervillier, A. Jüttner,
@@ -162,14 +162,10 @@ def stability_matrix(truncation: AbstractTruncation, params, regulator, N, d):
     return J[:n, :n] - J[:n, n:] @ jnp.linalg.solve(J[n:, n:], J[n:, :n])
 
 
-def _eigs(A, k):
+@partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _eigs(k, A):
     """Leading k eigenvalues of −A (θ, sorted by decreasing real part) and their right
     eigenvectors; the θ carry the first-order derivative dθ = −vᵀ dA w / (vᵀ w)."""
-    return _eigs_k(k, A)
-
-
-@partial(jax.custom_jvp, nondiff_argnums=(0,))
-def _eigs_k(k, A):
     th, W, _ = _eig_sorted(k, A)
     return th, W
 
@@ -180,8 +176,8 @@ def _eig_sorted(k, A):
     return -lam[order], W[:, order], (W, order)
 
 
-@_eigs_k.defjvp
-def _eigs_k_jvp(k, primals, tangents):
+@_eigs.defjvp
+def _eigs_jvp(k, primals, tangents):
     (A,), (dA,) = primals, tangents
     th, Wk, (W, order) = _eig_sorted(k, A)
     # left eigenvectors: rows of W⁻¹ (vᵀw = 1), only when differentiated
@@ -375,7 +371,7 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
     # value p; derivative w.r.t. (regulator, N, d) by the implicit function theorem
     p = attach_implicit(fun, p, (ctx, N, d))
     A = stability_matrix(truncation, p, ctx, N, d)
-    th, W = _eigs(A, k)
+    th, W = _eigs(k, A)
     n_rel = jnp.sum(th.real > 1e-8)
     nodes = truncation.nodes(p, ctx, N, d)
     finite = jnp.all(jnp.isfinite(p)) & jnp.all(jnp.isfinite(A))
@@ -472,13 +468,13 @@ def critical_exponents(
         _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
     if _concrete(regulator, d):
         _check_regulator(regulator, d)
-    # concrete inputs as NumPy float64 scalars (traced like jax arrays by filter_jit,
-    # without an eager device transfer each)
     # concrete call: jump-first adaptive continuation in one loop. Traced N, d or regulator
     # (the caller's jit/vmap/grad, e.g. `frg sweep`): the table's scheme, whose cost under
     # vmap does not hinge on the slowest member's failed jumps (jit(vmap) of 100 points:
     # 0.53 s with it, 1.15 s with the adaptive loop)
     adaptive = _concrete(regulator, N, d)
+    # concrete inputs as NumPy float64 scalars (traced like jax arrays by filter_jit,
+    # without an eager device transfer each)
     N = jnp.asarray(N, dtype=float) if isinstance(N, jax.Array) else np.asarray(N, np.float64)
     d = jnp.asarray(d, dtype=float) if isinstance(d, jax.Array) else np.asarray(d, np.float64)
     return _solve_jit(truncation, regulator, N, d, steps, n_theta, adaptive=adaptive)
@@ -537,11 +533,6 @@ def _table_jit(truncation, regulator, Ns, ds, steps):
         return _solve(truncation, regulator, n, dd, steps, 4, g, adaptive=False)
 
     return jax.vmap(one)(Ns, ds)
-
-
-def nu_of(regulator, N=1.0, d=3.0, truncation=None):
-    """ν as a differentiable function (use inside jax.grad; x64 must be on globally)."""
-    return critical_exponents(regulator, N=N, d=d, truncation=truncation).nu
 
 
 @x64

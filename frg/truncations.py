@@ -189,11 +189,9 @@ class LPA(AbstractTruncation):
         rest are fall-backs (exponential a = 16 needs one).
         """
         x, _, _ = self._grid()
-        rows = [(x - 0.6) * (0.4 + 0.2 * x)]
-        pairs = [(x0, s) for x0 in (0.6, 1.5, 0.3, 1.0) for s in (0.2, 0.05, 1.0)]
-        pairs.remove((0.6, 1.0))
-        for x0, s in [(0.6, 1.0)] + pairs:
-            rows.append(s * (x - x0) * (1.0 + 0.1 * x))
+        grid = [(x0, s) for x0 in (0.6, 1.5, 0.3, 1.0) for s in (0.2, 0.05, 1.0)]
+        pairs = [(0.6, 1.0)] + [p for p in grid if p != (0.6, 1.0)]
+        rows = [(x - 0.6) * (0.4 + 0.2 * x)] + [s * (x - x0) * (1.0 + 0.1 * x) for x0, s in pairs]
         return jnp.stack([jnp.concatenate([u, jnp.zeros((1,))]) for u in rows])
 
     def prepare(self, regulator, d):
