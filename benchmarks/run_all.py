@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,6 +63,10 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", help="benchmark names (e.g. lpa ising)")
     ap.add_argument("--out-md", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--out-json", default=None, help="default RESULTS.<backend>.json")
+    ap.add_argument(
+        "--timeout", type=float, default=None, help="seconds per script (killed → FAILED row)"
+    )
+    ap.add_argument("--log-dir", default=None, help="keep each script's stderr as NAME.err here")
     args = ap.parse_args()
     scripts = sorted(HERE.glob("bench_*.py"))
     if args.only:
@@ -74,12 +79,29 @@ def main() -> int:
         print(f"[run_all] {name} ...", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, pypath]))}
-        proc = subprocess.run(
-            [sys.executable, str(s), "--json"], capture_output=True, text=True, cwd=root, env=env
-        )
+        log = Path(args.log_dir or tempfile.mkdtemp()) / f"{name}.err"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "w") as err:  # the child's progress lands here as it runs
+            try:
+                proc = subprocess.run(
+                    [sys.executable, str(s), "--json"],
+                    stdout=subprocess.PIPE,
+                    stderr=err,
+                    text=True,
+                    cwd=root,
+                    env=env,
+                    timeout=args.timeout,
+                )
+            except subprocess.TimeoutExpired:
+                proc = None
+        tail = log.read_text(errors="replace").strip().splitlines()[-8:]
+        if proc is None:
+            results[name] = {"error": [f"killed after {args.timeout:g} s", *tail]}
+            results[name]["wall_seconds"] = time.perf_counter() - t0
+            continue
         lines = [ln for ln in proc.stdout.strip().splitlines() if ln.startswith("{")]
         if proc.returncode != 0 or not lines:
-            results[name] = {"error": proc.stderr.strip().splitlines()[-5:]}
+            results[name] = {"error": tail}
         else:
             parsed = json.loads(lines[-1])
             results[name] = parsed if isinstance(parsed, dict) else {"rows": parsed}
