@@ -109,6 +109,13 @@ def main(argv=None):
     # Batch-size scan of the mixed batch (one chunk each).
     for b in args.batches:
         rows.append(_row(f"mixed, batch size {b}", fn, np.linspace(0.01, 0.08, b), b))
+    # On an accelerator: the largest batch in κ-ordered chunks (each chunk nearly one
+    # phase, so less lockstep) against one chunk.
+    if not cpu:
+        big = max(args.batches, default=n)
+        for c in (big // 4, big // 8):
+            name = f"mixed, {big} flows in chunks of {c} (κ-ordered)"
+            rows.append(_row(name, fn, np.linspace(0.01, 0.08, big), c))
     # Members in sequence inside the chunk (vmap_size=1: lax.map, no lockstep); on an
     # accelerator only the small batch (members in sequence leave the device idle).
     for b in sorted({n, max(args.batches, default=n)} if cpu else {n}):

@@ -101,11 +101,12 @@ def main():
     ap.add_argument("--only-mixed", action="store_true")
     ap.add_argument("--only-trace", action="store_true")
     ap.add_argument("--only-pieces", action="store_true")
+    ap.add_argument("--stepper", default="kvaerno5")
     a = ap.parse_args()
     B = a.batch
-    out = {"backend": jax.default_backend(), "batch": B}
+    out = {"backend": jax.default_backend(), "batch": B, "stepper": a.stepper}
     mixed = jnp.linspace(0.01, 0.08, B)
-    run = jax.jit(jax.vmap(one))
+    run = jax.jit(jax.vmap(lambda k: one(k, a.stepper)))
     if a.only_trace:
         return _trace(run, a)
     if a.only_pieces:

@@ -151,6 +151,11 @@ def _ell_parts(w, rule, gap):
     return ok, ws, l1c, r, x
 
 
+def continuation_exponent(w, rule, gap=POLE_GAP):
+    """``x = r (w_c − w)`` of :func:`ell_continued` (0 above ``w_c``, capped at 60)."""
+    return _ell_parts(w, rule, gap)[4]
+
+
 def _ell_value(w, rule, gap):
     ok, ws, l1c, _, x = _ell_parts(w, rule, gap)
     return jnp.where(ok, rule(ws, 1), l1c * jnp.exp(x))

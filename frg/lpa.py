@@ -37,6 +37,7 @@ import numpy as np
 import optimistix as optx
 
 from . import _grid
+from ._rosenbrock import Rodas5P, tridiagonal_jvp
 from ._validate import finite, in_range, integer
 from ._x64 import x64
 from .regulators import AbstractRegulator
@@ -258,23 +259,7 @@ class _TridiagonalNewton(optx.AbstractRootFinder):
 
     def step(self, fn, y, args, options, state, tags):
         del options, tags
-        f = lambda z: fn(z, args)[0]
-        n = y.shape[0]
-        # (NumPy constants: XLA folds them, no per-stage kernels)
-        colour = np.arange(n) % 3
-        # Jacobian columns by colouring: seed c has ones at the indices ≡ c (mod 3), so
-        # row i of J·seed_c is the single entry J[i, j] of the band with j ≡ c. One
-        # forward pass (the primal is not batched) gives f(y) and the three diagonals.
-        seeds = jnp.asarray(colour[None, :] == np.arange(3)[:, None], dtype=y.dtype)
-        fx, cols = jax.vmap(lambda v: jax.jvp(f, (y,), (v,)), out_axes=(None, 0))(seeds)
-        # pick the band entries by masks (elementwise, fuses with the JVPs; a gather
-        # would be three more kernels per iteration); J[i, i+1] is in column colour
-        # (i+1) mod 3, J[i, i−1] in (i−1) mod 3 = (i+2) mod 3; zero outside the matrix
-        inside = {0: True, 1: np.arange(n) < n - 1, 2: np.arange(n) > 0}
-        pick = lambda shift: sum(
-            jnp.where(((colour + shift) % 3 == c) & inside[shift], cols[c], 0.0) for c in range(3)
-        )
-        diag, upper, lower = pick(0), pick(1), pick(2)
+        fx, lower, diag, upper = tridiagonal_jvp(lambda z: fn(z, args)[0], y)
         diff = lax.linalg.tridiagonal_solve(lower, diag, upper, fx[:, None])[:, 0]
         new_y = y - diff
         size = self.norm(diff / (self.atol + self.rtol * jnp.abs(new_y))).astype(y.dtype)
@@ -317,7 +302,7 @@ class _Kvaerno5(diffrax.Kvaerno5):
     calculate_jacobian = _EVERY_STAGE
 
 
-_STEPPERS = {"kvaerno3": _Kvaerno3, "kvaerno5": _Kvaerno5}
+_STEPPERS = {"kvaerno3": _Kvaerno3, "kvaerno5": _Kvaerno5, "rodas5p": Rodas5P}
 # PI step control (Söderlind): fewer rejected steps than diffrax's default I control
 # (B1 broken phase: 19 instead of 51 rejections, docs/lpa.md)
 _PCOEFF, _ICOEFF = 0.4, 0.3
@@ -325,7 +310,16 @@ _KAPPA = 0.1
 _DT0 = 1e-3
 
 
-def _make_solver(rtol, atol, stepper="kvaerno3"):
+# Rodas5P rejects a step whose result puts an interface deeper than this exponent into
+# the continued threshold function ℓ_1(w_c) e^x (x = r (w_c − w), _grid.ell_continued):
+# accepted states of B1 flows stay at x ≲ 3; without the check a Rosenbrock step can
+# land at x ≈ 60 (flux × e^60), where the flow is stuck (docs/lpa.md, "Steppers").
+_MAX_CONTINUATION_EXPONENT = 20.0
+
+
+def _make_solver(rtol, atol, stepper="kvaerno3", admissible=None):
+    if stepper == "rodas5p":  # linearly implicit: no root finder
+        return Rodas5P(admissible=admissible)
     root = _TridiagonalNewton(rtol=rtol, atol=atol, kappa=_KAPPA)
     return _STEPPERS[stepper](root_finder=root)
 
@@ -354,9 +348,15 @@ def _solve_impl(
         F_prev = jnp.pad(F[:-1], (1, 0))
         return -(k**d) * jnp.where(jnp.arange(n + 1) == 0, F, (F - F_prev) / h)
 
+    def admissible(s, y, args):
+        k = Lambda * jnp.exp(-s)
+        gold, du = _grid.field_interface(y[1:], h)
+        w = jnp.minimum(jnp.min(gold), jnp.min(du)) / (k * k)
+        return _grid.continuation_exponent(w, rule, gap) < _MAX_CONTINUATION_EXPONENT
+
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
-        _make_solver(rtol, atol, stepper),
+        _make_solver(rtol, atol, stepper, admissible),
         t0=0.0,
         t1=s1,
         dt0=_DT0,
@@ -555,7 +555,7 @@ def solve_flow(
     atol: float = 1e-9,
     max_steps: int = 20_000,
     pole_gap: float = 1e-2,
-    stepper: str = "kvaerno5",
+    stepper: str = "rodas5p",
 ) -> FlowSolution:
     """Solve the LPA flow ``∂_t U = k^d[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)]`` from Λ to k_ir.
 
@@ -619,7 +619,7 @@ def _solve_core(
     atol,
     max_steps,
     pole_gap,
-    stepper="kvaerno5",
+    stepper="rodas5p",
 ):
     if stepper not in _STEPPERS:
         raise ValueError(f"stepper must be one of {sorted(_STEPPERS)}; got {stepper!r}")

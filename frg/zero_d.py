@@ -179,7 +179,7 @@ def solve_zero_d(
             kw["atol"],
             kw["max_steps"],
             kw["pole_gap"],
-            "kvaerno5",
+            "rodas5p",
         )
         for n in (grid, 2 * grid)
     ]

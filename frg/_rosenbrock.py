@@ -1,0 +1,196 @@
+"""Rodas5P, a linearly implicit (Rosenbrock–Wanner) stepper for tridiagonal stiff systems.
+
+A diffrax solver (``diffrax.AbstractAdaptiveSolver``): diffrax keeps the step-size
+control, the step loop and the saving; this module supplies one step. diffrax 0.7.2
+(the release on the package index this project installs from) has no Rosenbrock
+method; later diffrax releases ship ``diffrax.Rodas5p`` with a lineax linear solve of
+the dense Jacobian. Ours takes the tridiagonal Jacobian by one coloured JVP and
+``lax.linalg.tridiagonal_solve``, which is what makes it fast for the LPA flow on a
+grid. When the project can require a diffrax with Rosenbrock solvers, compare with
+``diffrax.Rodas5p(linear_solver=lineax.Tridiagonal())`` and keep the faster.
+
+One step (Hairer & Wanner IV.7, the form of Steinebach 2023): with
+``W = I/(h γ) − J(t0, y0)``, for the stages i = 1…8
+
+    W u_i = f(t0 + α_i h, y0 + Σ_j a_ij u_j) + Σ_j (c_ij / h) u_j + h γ_i ∂_t f(t0, y0),
+
+``y1 = y0 + Σ_{j<8} a_8j u_j + u_8`` (order 5) and the error estimate ``u_8``: the
+method is stiffly accurate, stage 8 is evaluated at the embedded order-4 solution
+``y0 + Σ_{j<8} a_8j u_j``. (Taking that embedded solution as the result, as the
+coefficient vectors of one diffrax development version read, gives order 4: measured
+slopes 4.0 against 5.0 with the last increment, tests/test_rosenbrock.py.) No Newton
+iterations: eight linear solves with one matrix per step, so no inner
+``while_loop`` (on a GPU no host synchronisation inside a step, under ``vmap`` no
+member waits for another's Newton iterations).
+
+Reference: G. Steinebach, "Construction of Rosenbrock–Wanner method Rodas5P and
+numerical benchmarks within the Julia Differential Equations package", BIT Numer.
+Math. 63, 27 (2023); E. Hairer, G. Wanner, Solving ODEs II, Springer (1996), IV.7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import diffrax
+import equinox as eqx
+import jax
+import jax.lax as lax
+import jax.numpy as jnp
+import numpy as np
+
+# Rodas5P tableau (Steinebach 2023, Table 2, in the W-transformed form above).
+_A = (
+    (3.0,),
+    (2.849394379747939, 0.45842242204463923),
+    (-6.954028509809101, 2.489845061869568, -10.358996098473584),
+    (2.8029986275628964, 0.5072464736228206, -0.3988312541770524, -0.04721187230404641),
+    (
+        -7.502846399306121,
+        2.561846144803919,
+        -11.627539656261098,
+        -0.18268767659942256,
+        0.030198172008377946,
+    ),
+)
+# rows 6–8 of a: row 5 followed by ones (stiffly accurate: stage 8 sits at y1)
+_A = _A + (_A[4] + (1.0,), _A[4] + (1.0, 1.0))
+_C = (
+    (-14.155112264123755,),
+    (-17.97296035885952, -2.859693295451294),
+    (147.12150275711716, -1.41221402718213, 71.68940251302358),
+    (165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306),
+    (
+        24.854864614690072,
+        -3.0009227002832186,
+        47.4931110020768,
+        5.5814197821558125,
+        -0.6610691825249471,
+    ),
+    (
+        30.91273214028599,
+        -3.1208243349937974,
+        77.79954646070892,
+        34.28646028294783,
+        -19.097331116725623,
+        -28.087943162872662,
+    ),
+    (
+        37.80277123390563,
+        -3.2571969029072276,
+        112.26918849496327,
+        66.9347231244047,
+        -40.06618937091002,
+        -54.66780262877968,
+        -9.48861652309627,
+    ),
+)
+_ALPHA = (0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716)
+_ALPHA = _ALPHA + (0.4288403609558664, 1.0, 1.0, 1.0)
+_GAMMA = (0.21193756319429014, -0.42387512638858027, -0.3384627126235924)
+_GAMMA = _GAMMA + (1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0)
+_STAGES = 8
+
+
+def tridiagonal_jvp(f, y, t=None):
+    """``f(y)``, the three diagonals of ``∂f/∂y`` (and ``∂f/∂t``) from one vmapped JVP.
+
+    ``f`` must have a tridiagonal Jacobian. Seed c (c = 0, 1, 2) has ones at the
+    indices ≡ c (mod 3), so row i of ``J·seed_c`` is the single band entry ``J[i, j]``
+    with j ≡ c. With ``t`` given, ``f`` is ``f(t, y)`` and a fourth seed (1 in t, 0
+    in y) gives ``∂f/∂t`` in the same pass.
+
+    Returns:
+        ``(f, lower, diag, upper)`` or, with ``t``, ``(f, lower, diag, upper, f_t)``;
+        ``lower[0] = upper[-1] = 0`` (the layout of ``lax.linalg.tridiagonal_solve``).
+    """
+    n = y.shape[0]
+    colour = np.arange(n) % 3  # NumPy constants: XLA folds them
+    seeds = jnp.asarray(colour[None, :] == np.arange(3)[:, None], dtype=y.dtype)
+    if t is None:
+        fx, cols = jax.vmap(lambda v: jax.jvp(f, (y,), (v,)), out_axes=(None, 0))(seeds)
+    else:
+        seeds = jnp.concatenate([seeds, jnp.zeros((1, n), y.dtype)])
+        tseeds = jnp.asarray([0.0, 0.0, 0.0, 1.0], dtype=y.dtype)
+        fx, cols = jax.vmap(lambda tv, v: jax.jvp(f, (t, y), (tv, v)), out_axes=(None, 0))(
+            tseeds, seeds
+        )
+    # pick the band entries by masks (elementwise, fuses with the JVPs): J[i, i+1] is
+    # in column colour (i+1) mod 3, J[i, i−1] in (i+2) mod 3; zero outside the matrix
+    inside = {0: True, 1: np.arange(n) < n - 1, 2: np.arange(n) > 0}
+    pick = lambda shift: sum(
+        jnp.where(((colour + shift) % 3 == c) & inside[shift], cols[c], 0.0) for c in range(3)
+    )
+    out = (fx, pick(2), pick(0), pick(1))
+    return out if t is None else out + (cols[3],)
+
+
+class Rodas5P(diffrax.AbstractAdaptiveSolver):
+    """Rodas5P for ODEs ``dy/dt = f(t, y)`` on a 1-D array with tridiagonal ``∂f/∂y``.
+
+    Order 5 (embedded 4), L-stable, stiffly accurate; one coloured JVP and eight
+    tridiagonal solves per step, no nonlinear iterations. Use with any diffrax step
+    size controller (``diffrax.PIDController``). A step whose result is not finite, or
+    not ``admissible``, is reported with an infinite error, so the controller rejects
+    it and shrinks ``dt``.
+
+    Args:
+        admissible: optional ``admissible(t, y, args) -> bool``: whether a step's
+            result may be accepted. A linearly implicit step does not see a nonlinear
+            blow-up within the step (no Newton iteration fails, as it would in an
+            ESDIRK); this check rejects such a result (the LPA flow: a state deep in
+            the continued threshold function below the pole, frg/lpa.py).
+
+    Example:
+        >>> import diffrax, jax.numpy as jnp
+        >>> term = diffrax.ODETerm(lambda t, y, a: -50.0 * (y - jnp.cos(t)))
+        >>> sol = diffrax.diffeqsolve(term, Rodas5P(), 0.0, 1.0, 0.01, jnp.zeros(3),
+        ...     stepsize_controller=diffrax.PIDController(rtol=1e-8, atol=1e-10))
+
+    Reference: Steinebach, BIT Numer. Math. 63, 27 (2023).
+    """
+
+    term_structure: ClassVar = diffrax.AbstractTerm
+    interpolation_cls: ClassVar = diffrax.ThirdOrderHermitePolynomialInterpolation.from_k
+    admissible: Callable | None = eqx.field(static=True, default=None)
+
+    def order(self, terms):
+        del terms
+        return 5
+
+    def init(self, terms, t0, t1, y0, args):
+        del terms, t0, t1, y0, args
+        return None
+
+    def func(self, terms, t0, y0, args):
+        return terms.vf(t0, y0, args)
+
+    def step(self, terms, t0, t1, y0, args, solver_state, made_jump):
+        del solver_state, made_jump
+        h = terms.contr(t0, t1)
+        f = lambda t, y: terms.vf(t, y, args)
+        f0, lower, diag, upper, ft = tridiagonal_jvp(f, y0, t0)
+        # W = I/(h γ) − J
+        dl, dd, du = -lower, 1.0 / (h * _GAMMA[0]) - diag, -upper
+        us, vf = [], f0
+        for i in range(_STAGES):
+            if i > 0:
+                yi = y0 + sum(a * u for a, u in zip(_A[i - 1], us, strict=True))
+                vf = f(t0 + _ALPHA[i] * h, yi)
+            b = vf + sum((c / h) * u for c, u in zip(_C[i - 1], us, strict=True)) if i else vf
+            if _GAMMA[i] != 0.0:
+                b = b + (h * _GAMMA[i]) * ft
+            us.append(lax.linalg.tridiagonal_solve(dl, dd, du, b[:, None])[:, 0])
+        # stiffly accurate: stage 8 is evaluated at the embedded (order-4) solution
+        # y0 + Σ_j a_8j u_j; the order-5 solution adds u_8, which is the error estimate
+        y1 = y0 + sum(a * u for a, u in zip(_A[-1], us[:-1], strict=True)) + us[-1]
+        err = us[-1]
+        ok = jnp.all(jnp.isfinite(y1)) & jnp.all(jnp.isfinite(err))
+        if self.admissible is not None:
+            ok = ok & self.admissible(t1, y1, args)
+        y1 = jnp.where(ok, y1, y0)
+        err = jnp.where(ok, err, jnp.inf)
+        f1 = jnp.where(ok, f(t1, y1), f0)  # for the dense output
+        dense_info = dict(y0=y0, y1=y1, k=jnp.stack([h * f0, h * f1]))
+        return y1, err, dense_info, None, diffrax.RESULTS.successful
