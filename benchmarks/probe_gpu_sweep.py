@@ -93,6 +93,21 @@ def pcr(dl, dd, du, b):
     return r / bb
 
 
+def _batch(run, kappas):
+    """Warm/compile time, flows/s and step statistics of one vmapped batch."""
+    w, c, (_, st, rej, status) = timed(run, kappas)
+    return dict(
+        warm_s=w,
+        compile_s=c,
+        flows_per_s=len(kappas) / w,
+        max_steps=int(st.max()),
+        mean_steps=float(st.mean()),
+        max_rej=int(rej.max()),
+        mean_rej=float(rej.mean()),
+        failed=int((status != 0).sum()),
+    )
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--batch", type=int, default=10000)
@@ -101,7 +116,7 @@ def main():
     ap.add_argument("--only-mixed", action="store_true")
     ap.add_argument("--only-trace", action="store_true")
     ap.add_argument("--only-pieces", action="store_true")
-    ap.add_argument("--stepper", default="kvaerno5")
+    ap.add_argument("--stepper", default="rodas5p")
     a = ap.parse_args()
     B = a.batch
     out = {"backend": jax.default_backend(), "batch": B, "stepper": a.stepper}
@@ -111,36 +126,15 @@ def main():
         return _trace(run, a)
     if a.only_pieces:
         return _pieces(out, B, a)
-    w, c, (r, st, rej, status) = timed(run, mixed)
-    out["mixed"] = dict(
-        warm_s=w,
-        compile_s=c,
-        flows_per_s=B / w,
-        max_steps=int(st.max()),
-        mean_steps=float(st.mean()),
-        max_rej=int(rej.max()),
-        mean_rej=float(rej.mean()),
-        failed=int((status != 0).sum()),
-    )
+    out["mixed"] = _batch(run, mixed)
     print(json.dumps(out), file=sys.stderr, flush=True)
     if a.only_mixed:
         print(json.dumps(out))
         return
-    w, c, (r, st, rej, status) = timed(run, jnp.full(B, 0.05))
-    out["all_kappa_0.05"] = dict(
-        warm_s=w, flows_per_s=B / w, max_steps=int(st.max()), max_rej=int(rej.max())
-    )
-    w, c, _ = timed(run, jnp.full(B, 0.01))
-    out["all_kappa_0.01"] = dict(warm_s=w, flows_per_s=B / w)
-    run3 = jax.jit(jax.vmap(lambda k: one(k, "kvaerno3")))
-    w, c, (r, st, rej, status) = timed(run3, mixed)
-    out["mixed_kvaerno3"] = dict(
-        warm_s=w,
-        compile_s=c,
-        flows_per_s=B / w,
-        max_steps=int(st.max()),
-        mean_steps=float(st.mean()),
-    )
+    out["all_kappa_0.05"] = _batch(run, jnp.full(B, 0.05))
+    out["all_kappa_0.01"] = _batch(run, jnp.full(B, 0.01))
+    other = "kvaerno5" if a.stepper != "kvaerno5" else "rodas5p"
+    out[f"mixed_{other}"] = _batch(jax.jit(jax.vmap(lambda k: one(k, other))), mixed)
     chunks = jnp.split(mixed, 4)
     jax.block_until_ready(run(chunks[0]))
     t0 = time.perf_counter()

@@ -317,7 +317,7 @@ _DT0 = 1e-3
 _MAX_CONTINUATION_EXPONENT = 20.0
 
 
-def _make_solver(rtol, atol, stepper="kvaerno3", admissible=None):
+def _make_solver(rtol, atol, stepper="rodas5p", admissible=None):
     if stepper == "rodas5p":  # linearly implicit: no root finder
         return Rodas5P(admissible=admissible)
     root = _TridiagonalNewton(rtol=rtol, atol=atol, kappa=_KAPPA)
@@ -570,6 +570,11 @@ def solve_flow(
         ks_out: scales at which to save (descending, within [k_ir, Λ]); default
             ``[Λ, k_ir]``.
         rtol, atol: step-size control tolerances; max_steps: step limit.
+        pole_gap: where the threshold function's exponential continuation starts
+            (``w_pole + pole_gap``, docs/lpa.md).
+        stepper: ``"rodas5p"`` (default: linearly implicit Rosenbrock, order 5, no
+            Newton iterations), ``"kvaerno5"`` or ``"kvaerno3"`` (ESDIRK with a
+            tridiagonal Newton solve); docs/lpa.md "Steppers".
 
     Returns:
         :class:`FlowSolution`; check ``status`` (0 = success, see ``message``).

@@ -33,6 +33,18 @@ def test_broken_and_symmetric_phase_b1():
     assert np.all(np.isfinite(np.asarray(br.U)))
 
 
+@pytest.mark.parametrize("stepper", ["kvaerno5", "kvaerno3"])
+def test_every_stepper_agrees_with_the_default_to_the_time_tolerance(stepper):
+    # Rodas5P (default, linearly implicit) against the ESDIRKs with a Newton solve:
+    # independent integrators of the same semi-discrete flow must agree to ~rtol (1e-6),
+    # far below the grid error (~3e-3 between 64 and 128 cells)
+    ref, other = _solve(0.05), _solve(0.05, stepper=stepper)
+    assert ref.ok and other.ok
+    for q in ("rho0", "m2R"):
+        a, b = float(getattr(ref, q)[-1]), float(getattr(other, q)[-1])
+        assert abs(a - b) < 2e-6 * abs(a), (q, a, b)
+
+
 class _Linear(eqx.Module):
     m2: float
 

@@ -30,6 +30,12 @@ def add_arguments(p) -> None:
     p.add_argument("--k-ir", type=float, default=1e-3, help="IR scale, 0 < k_ir < Lambda")
     p.add_argument("--grid", type=int, default=128, help="number of cells")
     p.add_argument("--rho-max", type=float, default=0.1, help="grid extent in rho = phi^2/2")
+    p.add_argument(
+        "--stepper",
+        default="rodas5p",
+        choices=["rodas5p", "kvaerno5", "kvaerno3"],
+        help="time stepper (docs/lpa.md, 'Steppers')",
+    )
     p.add_argument("--plot", default=None, help="write a figure (U'(rho) at several k) to PATH")
 
 
@@ -76,6 +82,7 @@ def sweep_function(args, names):
             k_ir=val["k_ir"],
             grid=args.grid,
             rho_max=val["rho_max"],
+            stepper=args.stepper,
         )
         return {
             "rho0": sol.rho0[-1],
@@ -84,7 +91,7 @@ def sweep_function(args, names):
             "num_steps": sol.num_steps,
         }
 
-    task = f"regulator={args.regulator};grid={args.grid};" + ";".join(
+    task = f"regulator={args.regulator};grid={args.grid};stepper={args.stepper};" + ";".join(
         f"{k}={np.float64(v)!r}" for k, v in sorted(fixed.items())
     )
     return fn, task
@@ -107,6 +114,7 @@ def run(args) -> dict:
         grid=args.grid,
         rho_max=args.rho_max,
         ks_out=ks,
+        stepper=args.stepper,
     )
     frg.lpa.validate_flow_inputs(
         pot, reg, args.d, args.N, args.Lambda, args.k_ir, args.grid, args.rho_max
@@ -131,6 +139,7 @@ def run(args) -> dict:
         "d": args.d,
         "regulator": args.regulator,
         "grid": args.grid,
+        "stepper": args.stepper,
     }
     if args.plot:
         from frg._plots import plot_flow
