@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from frg.cli import main
 
 
@@ -67,3 +69,15 @@ def test_zero_d_json(capsys):
 def test_flow_bad_input_json(capsys):
     rc, d = _json(capsys, ["flow", "--k-ir", "2.0", "--json"])
     assert rc == 2 and d["status"] == "error" and "k_ir" in d["error"]
+
+
+def test_usage_error_with_json_prints_one_json_object(capsys):
+    # argparse errors (bad choice, bad type) keep the --json contract: one object on stdout
+    for argv in (["flow", "--stepper", "bad", "--json"], ["flow", "--grid", "abc", "--json"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        out = capsys.readouterr().out.strip().splitlines()
+        assert len(out) == 1
+        obj = json.loads(out[0])
+        assert obj["status"] == "error" and argv[1] in obj["error"]

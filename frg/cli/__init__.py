@@ -12,8 +12,20 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import pkgutil
 import sys
+
+
+class _Parser(argparse.ArgumentParser):
+    """``argparse`` parser that, in ``--json`` mode, also reports a usage error as JSON."""
+
+    json_errors = False
+
+    def error(self, message):
+        if self.json_errors:  # the --json contract holds for bad options too
+            print(json.dumps({"status": "error", "error": f"{self.prog}: {message}"}))
+        super().error(message)
 
 
 def command_modules() -> list[str]:
@@ -21,9 +33,14 @@ def command_modules() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every registered sub-command."""
-    parser = argparse.ArgumentParser(
+def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
+    """The top-level parser with every registered sub-command.
+
+    With ``json_errors`` a usage error (unknown option, bad value) is also printed as
+    one JSON object ``{"status": "error", "error": ...}`` on stdout (exit status 2).
+    """
+    cls = type("Parser", (_Parser,), {"json_errors": json_errors})  # sub-parsers inherit it
+    parser = cls(
         prog="frg",
         description="Functional renormalization group flows in JAX (float64).",
     )
@@ -57,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     jax.config.update("jax_enable_x64", True)
     from ._common import run_command
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(json_errors="--json" in argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
