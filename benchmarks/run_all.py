@@ -72,6 +72,9 @@ def main() -> int:
     if args.only:
         scripts = [s for s in scripts if s.stem.removeprefix("bench_") in args.only]
     results = {}
+    scratch = tempfile.TemporaryDirectory()  # logs when --log-dir is not given
+    log_dir = Path(args.log_dir or scratch.name)
+    log_dir.mkdir(parents=True, exist_ok=True)
     # the scripts import the checkout's frg, installed or not
     root, pypath = str(HERE.parent), os.environ.get("PYTHONPATH", "")
     for s in scripts:
@@ -79,8 +82,7 @@ def main() -> int:
         print(f"[run_all] {name} ...", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, pypath]))}
-        log = Path(args.log_dir or tempfile.mkdtemp()) / f"{name}.err"
-        log.parent.mkdir(parents=True, exist_ok=True)
+        log = log_dir / f"{name}.err"
         with open(log, "w") as err:  # the child's progress lands here as it runs
             try:
                 proc = subprocess.run(

@@ -125,6 +125,12 @@ def field_interface(u, h):
     return gold, du
 
 
+def min_interface_argument(u, h):
+    """The smallest ``U'`` or ``∂_σ u`` over the interfaces (÷ k² gives the smallest ``w``)."""
+    gold, du = field_interface(u, h)
+    return jnp.minimum(jnp.min(gold), jnp.min(du))
+
+
 POLE_GAP = 1e-2
 
 

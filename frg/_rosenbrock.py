@@ -93,6 +93,11 @@ _GAMMA = _GAMMA + (1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0)
 _STAGES = 8
 
 
+def _combine(coeffs, us):
+    """``Σ_j coeffs[j] us[j]`` (Python numbers times arrays: folded into one fusion)."""
+    return sum(c * u for c, u in zip(coeffs, us, strict=True))
+
+
 def tridiagonal_jvp(f, y, t=None):
     """``f(y)``, the three diagonals of ``∂f/∂y`` (and ``∂f/∂t``) from one vmapped JVP.
 
@@ -173,20 +178,21 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
         f0, lower, diag, upper, ft = tridiagonal_jvp(f, y0, t0)
         # W = I/(h γ) − J
         dl, dd, du = -lower, 1.0 / (h * _GAMMA[0]) - diag, -upper
-        us, vf = [], f0
+        us = []
         for i in range(_STAGES):
-            if i > 0:
-                yi = y0 + sum(a * u for a, u in zip(_A[i - 1], us, strict=True))
-                vf = f(t0 + _ALPHA[i] * h, yi)
-            b = vf + sum((c / h) * u for c, u in zip(_C[i - 1], us, strict=True)) if i else vf
+            if i == 0:
+                b = f0
+            else:
+                vf = f(t0 + _ALPHA[i] * h, y0 + _combine(_A[i - 1], us))
+                b = vf + _combine(_C[i - 1], us) / h
             if _GAMMA[i] != 0.0:
                 b = b + (h * _GAMMA[i]) * ft
             us.append(lax.linalg.tridiagonal_solve(dl, dd, du, b[:, None])[:, 0])
         # stiffly accurate: stage 8 is evaluated at the embedded (order-4) solution
         # y0 + Σ_j a_8j u_j; the order-5 solution adds u_8, which is the error estimate
-        y1 = y0 + sum(a * u for a, u in zip(_A[-1], us[:-1], strict=True)) + us[-1]
         err = us[-1]
-        ok = jnp.all(jnp.isfinite(y1)) & jnp.all(jnp.isfinite(err))
+        y1 = y0 + _combine(_A[-1], us[:-1]) + err
+        ok = jnp.all(jnp.isfinite(y1))  # a non-finite u_8 makes y1 non-finite too
         if self.admissible is not None:
             ok = ok & self.admissible(t1, y1, args)
         y1 = jnp.where(ok, y1, y0)

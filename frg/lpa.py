@@ -349,9 +349,7 @@ def _solve_impl(
         return -(k**d) * jnp.where(jnp.arange(n + 1) == 0, F, (F - F_prev) / h)
 
     def admissible(s, y, args):
-        k = Lambda * jnp.exp(-s)
-        gold, du = _grid.field_interface(y[1:], h)
-        w = jnp.minimum(jnp.min(gold), jnp.min(du)) / (k * k)
+        w = _grid.min_interface_argument(y[1:], h) / (Lambda * jnp.exp(-s)) ** 2
         return _grid.continuation_exponent(w, rule, gap) < _MAX_CONTINUATION_EXPONENT
 
     sol = diffrax.diffeqsolve(
@@ -382,8 +380,7 @@ def _solve_impl(
         0,
         jnp.where(res == diffrax.RESULTS.max_steps_reached, 1, 2),
     )
-    gold, du = jax.vmap(lambda u: _grid.field_interface(u, h))(us)
-    wmin = jnp.minimum(jnp.min(gold, axis=1), jnp.min(du, axis=1)) / ks**2
+    wmin = jax.vmap(lambda u: _grid.min_interface_argument(u, h))(us) / ks**2
     # the flux is continued past w_pole + pole_gap (see _grid.ell_continued); a state
     # that sits further than 1 (in w) past the pole is a genuine pole crossing
     pole_ok = jnp.all(wmin > rule.w_pole - 1.0)

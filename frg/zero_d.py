@@ -179,7 +179,6 @@ def solve_zero_d(
             kw["atol"],
             kw["max_steps"],
             kw["pole_gap"],
-            "rodas5p",
         )
         for n in (grid, 2 * grid)
     ]
