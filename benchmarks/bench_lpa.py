@@ -1,11 +1,11 @@
 """Benchmark B1: LPA O(1), d = 3, Litim, Λ = 1, U_Λ = ½(ρ − κ)², k_IR = 1e-3, ρ ∈ [0, 0.1].
 
 frg (jitted diffrax solve with the Rodas5P stepper, warm: best of 10; compile timed
-separately)
+separately; the whole ``frg.solve_flow`` call, input checks included)
 against SciPy ``solve_ivp`` (BDF and LSODA, tridiagonal Jacobian sparsity) of the
 *same* discretised problem (field-grid finite volumes of frg/_grid.py, same pole
-continuation), in the same process. Prints times, ratios and the agreement of ρ0
-and m2R.
+continuation, same rtol/atol), in the same process, fastest of ``--scipy-repeats``
+runs. Prints times, ratios and the agreement of ρ0 and m2R.
 
     python benchmarks/bench_lpa.py [--grids 128 256] [--skip-lsoda]
 """
@@ -37,6 +37,12 @@ def _ell_np(w, gap):
     l1 = C3 / (1.0 + np.where(ok, w, wc))
     x = np.minimum((1.0 / gap) * (wc - np.where(ok, wc, w)), 60.0)
     return np.where(ok, l1, (C3 / gap) * np.exp(x))
+
+
+def scipy_best(kappa, n, method, repeats):
+    """:func:`scipy_solve` ``repeats`` times; the fastest run (as frg's best of 10)."""
+    runs = [scipy_solve(kappa, n, method) for _ in range(repeats)]
+    return min(runs, key=lambda r: r["seconds"])
 
 
 def scipy_solve(kappa, n, method, rho_max=0.1, k_ir=1e-3, gap=1e-2, rtol=1e-6, atol=1e-9):
@@ -102,14 +108,17 @@ def main(argv=None):
     ap.add_argument("--grids", type=int, nargs="+", default=[128, 256])
     ap.add_argument("--kappas", type=float, nargs="+", default=[0.05, 0.01])
     ap.add_argument("--skip-lsoda", action="store_true")
+    ap.add_argument(
+        "--scipy-repeats", type=int, default=3, help="SciPy runs per case (fastest kept)"
+    )
     args = ap.parse_args(argv)
     rows = []
     for n in args.grids:
         for kappa in args.kappas:
             r = {"grid": n, "kappa": kappa, "frg": frg_solve(kappa, n)}
-            r["BDF"] = scipy_solve(kappa, n, "BDF")
+            r["BDF"] = scipy_best(kappa, n, "BDF", args.scipy_repeats)
             if not args.skip_lsoda:
-                r["LSODA"] = scipy_solve(kappa, n, "LSODA")
+                r["LSODA"] = scipy_best(kappa, n, "LSODA", args.scipy_repeats)
             rows.append(r)
             f = r["frg"]
             line = (

@@ -88,6 +88,18 @@ class RhoPotential(eqx.Module):
             val = val + g * rho ** (i + 3)
         return val
 
+    def values_and_slopes(self, rho):
+        """``(U_Λ(ρ), U_Λ'(ρ))`` in closed form: NumPy in, NumPy out for concrete
+        couplings (the eager input check of :func:`solve_flow` uses it instead of a
+        compiled call)."""
+        lam, kappa = self.lam, self.kappa
+        U = 0.5 * lam * (rho - kappa) ** 2
+        dU = lam * (rho - kappa)
+        for i, g in enumerate(self.couplings):
+            U = U + g * rho ** (i + 3)
+            dU = dU + (i + 3) * g * rho ** (i + 2)
+        return U, dU
+
 
 # --------------------------------------------------------------------------- η threshold
 def threshold_rule_eta(regulator: AbstractRegulator, d) -> ThresholdRule:
@@ -474,6 +486,14 @@ def _concrete(x):
         return None
 
 
+def _f64(x):
+    """``x`` as a float64 array: NumPy for a concrete number (~1 µs; an eager
+    ``jnp.asarray`` costs ~0.1 ms per scalar), ``jnp.asarray`` for jax arrays/tracers."""
+    if isinstance(x, (jax.Array, jax.core.Tracer)):
+        return jnp.asarray(x, dtype=float)
+    return np.asarray(x, dtype=np.float64)
+
+
 def _check_scalar(name, value, low, high, low_open=False, high_open=False):
     if _concrete(value) is None:
         return
@@ -493,22 +513,24 @@ def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
         return
     for x in leaves:
         finite(f"{name} coupling", x)
+    rho = (np.arange(n) + 0.5) * rho_max / n
     with jax.enable_x64(True):
-        rho = (np.arange(n) + 0.5) * rho_max / n
         try:
-            Uv, uv = (np.asarray(x) for x in _potential_on_grid(potential, jnp.asarray(rho)))
+            if isinstance(potential, RhoPotential):  # closed form (µs, no compiled call)
+                Uv, uv = (np.asarray(x, dtype=np.float64) for x in potential.values_and_slopes(rho))
+            else:
+                Uv, uv = (np.asarray(x) for x in _potential_on_grid(potential, jnp.asarray(rho)))
         except Exception as exc:  # noqa: BLE001
             raise ValueError(
                 f"{name} must be a jnp-traceable function of rho returning a scalar: {exc}"
             ) from exc
     if not (np.all(np.isfinite(Uv)) and np.all(np.isfinite(uv))):
         raise ValueError(f"{name}: U_Lambda must be finite on the grid [0, rho_max]")
-    if uv[-1] <= 0 or Uv[-1] <= Uv.min() + 0.0:
-        if not (uv[-1] > 0):
-            raise ValueError(
-                f"{name}: U_Lambda is unbounded below on the grid (U' at rho_max = {uv[-1]:.3g}; "
-                "valid: U' > 0 at rho_max, i.e. U increasing at the grid's outer edge)"
-            )
+    if not (uv[-1] > 0):
+        raise ValueError(
+            f"{name}: U_Lambda is unbounded below on the grid (U' at rho_max = {uv[-1]:.3g}; "
+            "valid: U' > 0 at rho_max, i.e. U increasing at the grid's outer edge)"
+        )
     radial = uv + 2 * rho * np.gradient(uv, rho)
     if np.min(uv) / Lambda**2 <= pole or np.min(radial) / Lambda**2 <= pole:
         raise ValueError(
@@ -647,30 +669,28 @@ def _solve_core(
 ):
     if stepper not in _STEPPERS:
         raise ValueError(f"stepper must be one of {sorted(_STEPPERS)}; got {stepper!r}")
-    Lambda = jnp.asarray(Lambda, dtype=float)
-    k_ir = jnp.asarray(k_ir, dtype=float)
-    # Python-number couplings → arrays, so that new values do not recompile (filter_jit
-    # would treat them as static).
+    # Python-number couplings → float64 arrays, so that new values do not recompile
+    # (filter_jit would treat them as static)
     potential = jax.tree_util.tree_map(
         lambda x: (
-            jnp.asarray(x, dtype=float)
+            _f64(x)
             if isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
             else x
         ),
         potential,
     )
-    ks_out = None if ks_out is None else jnp.asarray(ks_out, dtype=float)
+    ks_out = None if ks_out is None else _f64(ks_out)
     # N = 1 known before tracing: no Goldstone flux (half the ℓ evaluations per stage)
     N_value = _concrete(N)
     goldstone = not (N_value is not None and N_value.shape == () and N_value == 1.0)
     return _solve(
         potential,
         rule,
-        jnp.asarray(d, dtype=float),
-        jnp.asarray(N, dtype=float),
-        Lambda,
-        k_ir,
-        jnp.asarray(rho_max, dtype=float),
+        _f64(d),
+        _f64(N),
+        _f64(Lambda),
+        _f64(k_ir),
+        _f64(rho_max),
         ks_out,
         n,
         rtol,

@@ -59,7 +59,9 @@ class AbstractRegulator(eqx.Module):
     - override :meth:`decay` to return the power p with ``r(y) ~ y^{-p}`` at large
       y when it is finite; the threshold integrals in d dimensions converge only
       if p > d/2, which :meth:`check` enforces;
-    - hold every numeric parameter as a field, so it is a pytree leaf.
+    - hold every numeric parameter as a field, so it is a pytree leaf;
+    - optionally override :meth:`check` with the closed-form validity domain of its
+      parameters (built-ins do: a sampled check costs a compiled call per solve).
 
     ``__call__(p2, k, Z)`` returns ``R_k(p)``, :meth:`dt` returns ``∂_t R_k(p)``.
     """
@@ -129,11 +131,25 @@ class AbstractRegulator(eqx.Module):
             p = self.decay()
             if not np.isfinite(p) and big[1] > 0 and big[2] > 0:
                 p = float(np.log(big[1] / big[2]) / np.log(10.0))
-            if p <= d / 2:
-                raise ValueError(
-                    f"regulator {name}: r(y) ~ y^-{p:g} at large y makes the threshold integrals "
-                    f"diverge in d = {d:g}; valid: decay power p > d/2 = {d / 2:g}"
-                )
+            _require_decay(self, p, d)
+
+
+def _require_decay(regulator, p, d):
+    """``ValueError`` unless the decay power p of ``r(y) ~ y^{-p}`` exceeds d/2."""
+    if p <= d / 2:
+        raise ValueError(
+            f"regulator {type(regulator).__name__}: r(y) ~ y^-{p:g} at large y makes the "
+            f"threshold integrals diverge in d = {d:g}; valid: decay power p > d/2 = {d / 2:g}"
+        )
+
+
+def _require_positive(regulator, name, value):
+    """``ValueError`` unless the concrete parameter ``value`` is finite and > 0."""
+    v = np.asarray(value, dtype=np.float64)
+    if not (np.all(np.isfinite(v)) and np.all(v > 0)):
+        raise ValueError(
+            f"regulator {type(regulator).__name__}: {name} must be finite and > 0; got {value}"
+        )
 
 
 class Litim(AbstractRegulator):
@@ -151,6 +167,9 @@ class Litim(AbstractRegulator):
 
     def support(self):
         return 1.0
+
+    def check(self, d: float) -> None:
+        """Valid in every d > 0: no parameters, g = max(1 − y, 0) has compact support."""
 
     def g(self, y):
         return jnp.maximum(1.0 - y, 0.0)
@@ -173,6 +192,11 @@ class Exponential(AbstractRegulator):
 
     a: float | jax.Array = 1.0
     b: float | jax.Array = 1.0
+
+    def check(self, d: float) -> None:
+        """Valid in every d > 0 for finite a > 0, b > 0 (r decays like e^{-y^b})."""
+        _require_positive(self, "a", self.a)
+        _require_positive(self, "b", self.b)
 
     def g(self, y):
         y = jnp.asarray(y)
@@ -210,6 +234,11 @@ class PowerLaw(AbstractRegulator):
     def decay(self):
         return float(np.asarray(self.n))
 
+    def check(self, d: float) -> None:
+        """Valid for finite n > d/2 (convergent threshold integrals)."""
+        _require_positive(self, "n", self.n)
+        _require_decay(self, float(np.min(np.asarray(self.n, dtype=np.float64))), d)
+
     def g(self, y):
         y = jnp.asarray(y)
         safe = jnp.where(y > 0, y, 1.0)
@@ -228,6 +257,10 @@ class Mass(AbstractRegulator):
 
     def decay(self):
         return 1.0
+
+    def check(self, d: float) -> None:
+        """Valid for d < 2 (decay power 1 > d/2)."""
+        _require_decay(self, 1.0, d)
 
     def g(self, y):
         return jnp.ones_like(jnp.asarray(y, dtype=float))

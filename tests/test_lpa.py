@@ -213,6 +213,22 @@ def test_bad_potential_and_regulator():
         frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.Mass(), **KW)
 
 
+def test_closed_form_potential_check_matches_autodiff():
+    # RhoPotential's NumPy (U, U') used by the eager input check equals U and jax.grad(U)
+    pot = frg.RhoPotential(lam=0.7, kappa=0.03, couplings=(2.0, -1.5, 0.25))
+    rho = np.linspace(0.0, 0.2, 9)
+    U, dU = pot.values_and_slopes(rho)
+    assert isinstance(U, np.ndarray) and isinstance(dU, np.ndarray)
+    np.testing.assert_allclose(U, jax.vmap(pot)(jnp.asarray(rho)), rtol=1e-14, atol=1e-17)
+    np.testing.assert_allclose(dU, jax.vmap(jax.grad(pot))(jnp.asarray(rho)), rtol=1e-13)
+    # the closed-form and the compiled check refuse the same potential
+    neg = frg.RhoPotential(lam=1.0, kappa=0.05, couplings=(0.0, -5.0))  # −5ρ⁵ wins at ρ_max
+    with pytest.raises(ValueError, match="unbounded below"):
+        frg.solve_flow(neg, frg.Litim(), **{**KW, "rho_max": 1.0})
+    with pytest.raises(ValueError, match="unbounded below"):
+        frg.solve_flow(lambda r: neg(r), frg.Litim(), **{**KW, "rho_max": 1.0})
+
+
 def test_runtime_failure_reports_status_not_nan():
     sol = _solve(0.05, max_steps=5)
     assert int(sol.status) == 1 and "max_steps" in sol.message

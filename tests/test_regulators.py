@@ -110,3 +110,26 @@ def test_make_regulator_by_name():
     assert float(frg.make_regulator("exponential", a=2.0).a) == 2.0
     with pytest.raises(ValueError, match="regulator must be one of"):
         frg.make_regulator("nope")
+
+
+def _verdict(check, d):
+    try:
+        check(d)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "reg",
+    [frg.Litim()]
+    + [frg.Exponential(a=a, b=b) for a in (-1.0, 0.5, 2.0) for b in (-1.0, 0.5, 1.0, 2.0)]
+    + [frg.PowerLaw(n=n) for n in (0.5, 1.0, 1.4, 1.6, 2.0, 3.0)]
+    + [frg.Mass()],
+    ids=repr,
+)
+@pytest.mark.parametrize("d", [1.0, 1.9, 2.5, 3.0, 4.0])
+def test_closed_form_checks_agree_with_the_sampled_check(reg, d):
+    # Built-ins override ``check`` with their closed-form validity domain (no compiled
+    # call per solve); the contract's sampled check must reach the same verdict.
+    assert _verdict(reg.check, d) == _verdict(lambda dd: frg.AbstractRegulator.check(reg, dd), d)
