@@ -200,7 +200,8 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
 
     Args:
         admissible: optional ``admissible(t, y, args) -> bool``: whether a step's
-            result may be accepted. A linearly implicit step does not see a nonlinear
+            result may be accepted; it must be False for a non-finite ``y`` (it then
+            replaces the default test, ``all(isfinite(y))``). A linearly implicit step does not see a nonlinear
             blow-up within the step (no Newton iteration fails, as it would in an
             ESDIRK); this check rejects such a result (the LPA flow: a state deep in
             the continued threshold function below the pole, frg/lpa.py).
@@ -255,9 +256,10 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
         # y0 + Σ_j a_8j u_j; the order-5 solution adds u_8, which is the error estimate
         err = us[-1]
         y1 = y0 + _combine(_A[-1], us[:-1]) + err
-        ok = jnp.all(jnp.isfinite(y1))  # a non-finite u_8 makes y1 non-finite too
-        if self.admissible is not None:
-            ok = ok & self.admissible(t1, y1, args)
+        if self.admissible is None:
+            ok = jnp.all(jnp.isfinite(y1))  # a non-finite u_8 makes y1 non-finite too
+        else:  # contract: also False for a non-finite y1 (one reduction, not two)
+            ok = self.admissible(t1, y1, args)
         y1 = jnp.where(ok, y1, y0)
         err = jnp.where(ok, err, jnp.inf)
         f1 = jnp.where(ok, f(t1, y1), f0)  # for the dense output

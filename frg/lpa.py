@@ -380,8 +380,12 @@ def _solve_impl(
         return -kd * jnp.where(jnp.arange(n + 1) == 0, F, (F - F_prev) / h)
 
     def admissible(s, y, args):
-        w = _grid.min_interface_argument(y[1:], h) * scales(s)[0]
-        return _grid.continuation_exponent(w, rule, gap) < _MAX_CONTINUATION_EXPONENT
+        # every interface argument short of deep continuation and every entry finite,
+        # as one elementwise test and one reduction (x is monotone in w, so this is
+        # x(min w) < max; a NaN fails both)
+        gold, slope = _grid.field_interface(y[1:], h)
+        x = _grid.continuation_exponent(jnp.minimum(gold, slope) * scales(s)[0], rule, gap)
+        return jnp.all((x < _MAX_CONTINUATION_EXPONENT) & jnp.isfinite(y))
 
     # default read-out at Λ and k_ir: save the end points (no dense interpolation, no
     # inner saving loop in every step)
