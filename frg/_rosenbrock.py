@@ -201,10 +201,11 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
     Args:
         admissible: optional ``admissible(t, y, args) -> bool``: whether a step's
             result may be accepted; it must be False for a non-finite ``y`` (it then
-            replaces the default test, ``all(isfinite(y))``). A linearly implicit step does not see a nonlinear
-            blow-up within the step (no Newton iteration fails, as it would in an
-            ESDIRK); this check rejects such a result (the LPA flow: a state deep in
-            the continued threshold function below the pole, frg/lpa.py).
+            replaces the default test, ``all(isfinite(y))``). A linearly implicit
+            step does not see a nonlinear blow-up within the step (no Newton
+            iteration fails, as it would in an ESDIRK); this check rejects such a
+            result (the LPA flow: a state deep in the continued threshold function
+            below the pole, frg/lpa.py).
         linear_solve: ``"thomas"`` (factor ``W`` once per step), ``"gtsv"`` (LAPACK
             or cuSPARSE in every stage) or None (Thomas on the CPU, gtsv otherwise):
             :func:`tridiagonal_factor`.
