@@ -41,7 +41,7 @@ from jax import lax
 
 from . import _validate
 from ._newton import ACCEPT, attach_implicit, newton
-from ._x64 import x64
+from ._x64 import as_float64, x64
 from .regulators import AbstractRegulator
 from .truncations import LPA, AbstractTruncation, LPAPrime
 
@@ -475,8 +475,7 @@ def critical_exponents(
     adaptive = _concrete(regulator, N, d)
     # concrete inputs as NumPy float64 scalars (traced like jax arrays by filter_jit,
     # without an eager device transfer each)
-    N = jnp.asarray(N, dtype=float) if isinstance(N, jax.Array) else np.asarray(N, np.float64)
-    d = jnp.asarray(d, dtype=float) if isinstance(d, jax.Array) else np.asarray(d, np.float64)
+    N, d = as_float64(N), as_float64(d)
     return _solve_jit(truncation, regulator, N, d, steps, n_theta, adaptive=adaptive)
 
 

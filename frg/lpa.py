@@ -40,7 +40,7 @@ import optimistix as optx
 from . import _grid
 from ._rosenbrock import Rodas5P, tridiagonal_jvp
 from ._validate import finite, in_range, integer
-from ._x64 import x64
+from ._x64 import as_float64, x64
 from .regulators import AbstractRegulator
 from .scaling import eta_rule
 from .threshold import ThresholdRule, threshold_rule
@@ -83,10 +83,7 @@ class RhoPotential(eqx.Module):
     couplings: tuple = ()
 
     def __call__(self, rho):
-        val = 0.5 * self.lam * (rho - self.kappa) ** 2
-        for i, g in enumerate(self.couplings):
-            val = val + g * rho ** (i + 3)
-        return val
+        return self.values_and_slopes(rho)[0]
 
     def values_and_slopes(self, rho):
         """``(U_Λ(ρ), U_Λ'(ρ))`` in closed form: NumPy in, NumPy out for concrete
@@ -490,14 +487,6 @@ def _concrete(x):
         return None
 
 
-def _f64(x):
-    """``x`` as a float64 array: NumPy for a concrete number (~1 µs; an eager
-    ``jnp.asarray`` costs ~0.1 ms per scalar), ``jnp.asarray`` for jax arrays/tracers."""
-    if isinstance(x, (jax.Array, jax.core.Tracer)):
-        return jnp.asarray(x, dtype=float)
-    return np.asarray(x, dtype=np.float64)
-
-
 def _check_scalar(name, value, low, high, low_open=False, high_open=False):
     if _concrete(value) is None:
         return
@@ -677,24 +666,24 @@ def _solve_core(
     # (filter_jit would treat them as static)
     potential = jax.tree_util.tree_map(
         lambda x: (
-            _f64(x)
+            as_float64(x)
             if isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
             else x
         ),
         potential,
     )
-    ks_out = None if ks_out is None else _f64(ks_out)
+    ks_out = None if ks_out is None else as_float64(ks_out)
     # N = 1 known before tracing: no Goldstone flux (half the ℓ evaluations per stage)
     N_value = _concrete(N)
     goldstone = not (N_value is not None and N_value.shape == () and N_value == 1.0)
     return _solve(
         potential,
         rule,
-        _f64(d),
-        _f64(N),
-        _f64(Lambda),
-        _f64(k_ir),
-        _f64(rho_max),
+        as_float64(d),
+        as_float64(N),
+        as_float64(Lambda),
+        as_float64(k_ir),
+        as_float64(rho_max),
         ks_out,
         n,
         rtol,
