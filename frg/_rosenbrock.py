@@ -33,7 +33,7 @@ Math. 63, 27 (2023); E. Hairer, G. Wanner, Solving ODEs II, Springer (1996), IV.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import diffrax
 import equinox as eqx
@@ -42,8 +42,27 @@ import jax.lax as lax
 import jax.numpy as jnp
 import numpy as np
 
-# Rodas5P tableau (Steinebach 2023, Table 2, in the W-transformed form above).
-_A = (
+
+class _Tableau(NamedTuple):
+    """A stiffly accurate Rodas tableau in the W-transformed form (module docstring).
+
+    ``a[i-1]``, ``c[i-1]``: the coefficients of stage i ≥ 1 (0-based) on u_0…u_{i−1};
+    ``alpha[i]``, ``gamma[i]``: its time node and ``∂_t f`` weight; ``gamma[0]`` is the
+    diagonal γ of ``W = I/(hγ) − J``. The last row of ``a`` is the embedded solution
+    (without the last increment), so ``y1 = y0 + Σ_j a[-1][j] u_j + u_last`` and the
+    error estimate is ``u_last``.
+    """
+
+    order: int
+    a: tuple
+    c: tuple
+    alpha: tuple
+    gamma: tuple
+
+
+# Rodas5P (Steinebach 2023, Table 2, in the W-transformed form above); rows 6–8 of a
+# are row 5 followed by ones (stiffly accurate: stage 8 sits at the embedded solution)
+_A5 = (
     (3.0,),
     (2.849394379747939, 0.45842242204463923),
     (-6.954028509809101, 2.489845061869568, -10.358996098473584),
@@ -56,43 +75,71 @@ _A = (
         0.030198172008377946,
     ),
 )
-# rows 6–8 of a: row 5 followed by ones (stiffly accurate: stage 8 sits at y1)
-_A = _A + (_A[4] + (1.0,), _A[4] + (1.0, 1.0))
-_C = (
-    (-14.155112264123755,),
-    (-17.97296035885952, -2.859693295451294),
-    (147.12150275711716, -1.41221402718213, 71.68940251302358),
-    (165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306),
-    (
-        24.854864614690072,
-        -3.0009227002832186,
-        47.4931110020768,
-        5.5814197821558125,
-        -0.6610691825249471,
+RODAS5P = _Tableau(
+    order=5,
+    a=_A5 + (_A5[4] + (1.0,), _A5[4] + (1.0, 1.0)),
+    c=(
+        (-14.155112264123755,),
+        (-17.97296035885952, -2.859693295451294),
+        (147.12150275711716, -1.41221402718213, 71.68940251302358),
+        (165.43517024871676, -0.4592823456491126, 42.90938336958603, -5.961986721573306),
+        (
+            24.854864614690072,
+            -3.0009227002832186,
+            47.4931110020768,
+            5.5814197821558125,
+            -0.6610691825249471,
+        ),
+        (
+            30.91273214028599,
+            -3.1208243349937974,
+            77.79954646070892,
+            34.28646028294783,
+            -19.097331116725623,
+            -28.087943162872662,
+        ),
+        (
+            37.80277123390563,
+            -3.2571969029072276,
+            112.26918849496327,
+            66.9347231244047,
+            -40.06618937091002,
+            -54.66780262877968,
+            -9.48861652309627,
+        ),
     ),
-    (
-        30.91273214028599,
-        -3.1208243349937974,
-        77.79954646070892,
-        34.28646028294783,
-        -19.097331116725623,
-        -28.087943162872662,
-    ),
-    (
-        37.80277123390563,
-        -3.2571969029072276,
-        112.26918849496327,
-        66.9347231244047,
-        -40.06618937091002,
-        -54.66780262877968,
-        -9.48861652309627,
-    ),
+    alpha=(0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716)
+    + (0.4288403609558664, 1.0, 1.0, 1.0),
+    gamma=(0.21193756319429014, -0.42387512638858027, -0.3384627126235924)
+    + (1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0),
 )
-_ALPHA = (0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716)
-_ALPHA = _ALPHA + (0.4288403609558664, 1.0, 1.0, 1.0)
-_GAMMA = (0.21193756319429014, -0.42387512638858027, -0.3384627126235924)
-_GAMMA = _GAMMA + (1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0)
-_STAGES = 8
+
+# Rodas4 (Hairer & Wanner IV.7, Table 7.2 in the same form); rows 5–6 of a as above
+_A4 = (
+    (1.544,),
+    (0.9466785280815826, 0.2557011698983284),
+    (3.314825187068521, 2.896124015972201, 0.9986419139977817),
+    (1.221224509226641, 6.019134481288629, 12.53708332932087, -0.687886036105895),
+)
+RODAS4 = _Tableau(
+    order=4,
+    a=_A4 + (_A4[3] + (1.0,),),
+    c=(
+        (-5.6688,),
+        (-2.430093356833875, -0.2063599157091915),
+        (-0.1073529058151375, -9.594562251023355, -20.47028614809616),
+        (7.496443313967647, -10.24680431464352, -33.99990352819905, 11.7089089320616),
+        (
+            8.083246795921522,
+            -7.981132988064893,
+            -31.52159432874371,
+            16.31930543123136,
+            -6.058818238834054,
+        ),
+    ),
+    alpha=(0.0, 0.386, 0.21, 0.63, 1.0, 1.0),
+    gamma=(0.25, -0.1043, 0.1035, -0.0362000000000002, 0.0, 0.0),
+)
 
 
 def _combine(coeffs, us):
@@ -189,7 +236,67 @@ def tridiagonal_factor(dl, dd, du, *, method=None):
     return solve
 
 
-class Rodas5P(diffrax.AbstractAdaptiveSolver):
+class _AbstractRodas(diffrax.AbstractAdaptiveSolver):
+    """One stiffly accurate Rosenbrock (Rodas) step with a tridiagonal ``∂f/∂y``.
+
+    Subclasses set ``tableau`` (:class:`_Tableau`); everything else — one coloured JVP
+    for ``J`` and ``∂f/∂t``, one factorisation of ``W`` per step, one tridiagonal
+    solve per stage, the admissibility test — is shared. See :class:`Rodas5P`.
+    """
+
+    term_structure: ClassVar = diffrax.AbstractTerm
+    interpolation_cls: ClassVar = diffrax.ThirdOrderHermitePolynomialInterpolation.from_k
+    admissible: Callable | None = eqx.field(static=True, default=None)
+    linear_solve: str | None = eqx.field(static=True, default=None)
+
+    tableau: ClassVar[_Tableau]  # set by each concrete solver
+
+    def order(self, terms):
+        del terms
+        return self.tableau.order
+
+    def init(self, terms, t0, t1, y0, args):
+        del terms, t0, t1, y0, args
+        return None
+
+    def func(self, terms, t0, y0, args):
+        return terms.vf(t0, y0, args)
+
+    def step(self, terms, t0, t1, y0, args, solver_state, made_jump):
+        del solver_state, made_jump
+        h = terms.contr(t0, t1)
+        f = lambda t, y: terms.vf(t, y, args)
+        f0, lower, diag, upper, ft = tridiagonal_jvp(f, y0, t0)
+        # W = I/(h γ) − J
+        tab = self.tableau
+        dl, dd, du = -lower, 1.0 / (h * tab.gamma[0]) - diag, -upper
+        us = []
+        solve = tridiagonal_factor(dl, dd, du, method=self.linear_solve)
+        for i in range(len(tab.alpha)):
+            if i == 0:
+                b = f0
+            else:
+                vf = f(t0 + tab.alpha[i] * h, y0 + _combine(tab.a[i - 1], us))
+                b = vf + _combine(tab.c[i - 1], us) / h
+            if tab.gamma[i] != 0.0:
+                b = b + (h * tab.gamma[i]) * ft
+            us.append(solve(b))
+        # stiffly accurate: the last stage is evaluated at the embedded solution
+        # y0 + Σ_j a_sj u_j; the result adds u_s, which is the error estimate
+        err = us[-1]
+        y1 = y0 + _combine(tab.a[-1], us[:-1]) + err
+        if self.admissible is None:
+            ok = jnp.all(jnp.isfinite(y1))  # a non-finite last increment makes y1 non-finite
+        else:  # contract: also False for a non-finite y1 (one reduction, not two)
+            ok = self.admissible(t1, y1, args)
+        y1 = jnp.where(ok, y1, y0)
+        err = jnp.where(ok, err, jnp.inf)
+        f1 = jnp.where(ok, f(t1, y1), f0)  # for the dense output
+        dense_info = dict(y0=y0, y1=y1, k=jnp.stack([h * f0, h * f1]))
+        return y1, err, dense_info, None, diffrax.RESULTS.successful
+
+
+class Rodas5P(_AbstractRodas):
     """Rodas5P for ODEs ``dy/dt = f(t, y)`` on a 1-D array with tridiagonal ``∂f/∂y``.
 
     Order 5 (embedded 4), L-stable, stiffly accurate; one coloured JVP and eight
@@ -219,50 +326,18 @@ class Rodas5P(diffrax.AbstractAdaptiveSolver):
     Reference: Steinebach, BIT Numer. Math. 63, 27 (2023).
     """
 
-    term_structure: ClassVar = diffrax.AbstractTerm
-    interpolation_cls: ClassVar = diffrax.ThirdOrderHermitePolynomialInterpolation.from_k
-    admissible: Callable | None = eqx.field(static=True, default=None)
-    linear_solve: str | None = eqx.field(static=True, default=None)
+    tableau: ClassVar[_Tableau] = RODAS5P
 
-    def order(self, terms):
-        del terms
-        return 5
 
-    def init(self, terms, t0, t1, y0, args):
-        del terms, t0, t1, y0, args
-        return None
+class Rodas4(_AbstractRodas):
+    """Rodas4: order 4 (embedded 3), L-stable, stiffly accurate, six stages.
 
-    def func(self, terms, t0, y0, args):
-        return terms.vf(t0, y0, args)
+    Same arguments and step as :class:`Rodas5P` with six tridiagonal solves and five
+    evaluations of f per step instead of eight and seven (~20 % less per step on the
+    LPA flow); it takes more steps in a symmetric-phase flow and fewer in a deep
+    broken phase (docs/lpa.md "Session 7").
 
-    def step(self, terms, t0, t1, y0, args, solver_state, made_jump):
-        del solver_state, made_jump
-        h = terms.contr(t0, t1)
-        f = lambda t, y: terms.vf(t, y, args)
-        f0, lower, diag, upper, ft = tridiagonal_jvp(f, y0, t0)
-        # W = I/(h γ) − J
-        dl, dd, du = -lower, 1.0 / (h * _GAMMA[0]) - diag, -upper
-        us = []
-        solve = tridiagonal_factor(dl, dd, du, method=self.linear_solve)
-        for i in range(_STAGES):
-            if i == 0:
-                b = f0
-            else:
-                vf = f(t0 + _ALPHA[i] * h, y0 + _combine(_A[i - 1], us))
-                b = vf + _combine(_C[i - 1], us) / h
-            if _GAMMA[i] != 0.0:
-                b = b + (h * _GAMMA[i]) * ft
-            us.append(solve(b))
-        # stiffly accurate: stage 8 is evaluated at the embedded (order-4) solution
-        # y0 + Σ_j a_8j u_j; the order-5 solution adds u_8, which is the error estimate
-        err = us[-1]
-        y1 = y0 + _combine(_A[-1], us[:-1]) + err
-        if self.admissible is None:
-            ok = jnp.all(jnp.isfinite(y1))  # a non-finite u_8 makes y1 non-finite too
-        else:  # contract: also False for a non-finite y1 (one reduction, not two)
-            ok = self.admissible(t1, y1, args)
-        y1 = jnp.where(ok, y1, y0)
-        err = jnp.where(ok, err, jnp.inf)
-        f1 = jnp.where(ok, f(t1, y1), f0)  # for the dense output
-        dense_info = dict(y0=y0, y1=y1, k=jnp.stack([h * f0, h * f1]))
-        return y1, err, dense_info, None, diffrax.RESULTS.successful
+    Reference: E. Hairer, G. Wanner, Solving ODEs II, Springer (1996), IV.7 (RODAS4).
+    """
+
+    tableau: ClassVar[_Tableau] = RODAS4

@@ -13,6 +13,10 @@ import numpy as np
 
 
 def _finite_array(name: str, value) -> np.ndarray:
+    if type(value) in (float, int, np.float64):  # the common case, ~10× cheaper
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be finite; got {value!r}")
+        return np.float64(value)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -40,7 +44,7 @@ def in_range(
     arr = _finite_array(name, value)
     lo_ok = arr > low if low_open else arr >= low
     hi_ok = arr < high if high_open else arr <= high
-    if not (np.all(lo_ok) and np.all(hi_ok)):
+    if not (bool(lo_ok.all()) and bool(hi_ok.all()) if arr.ndim else bool(lo_ok) and bool(hi_ok)):
         lb = "(" if low_open else "["
         rb = ")" if high_open else "]"
         raise ValueError(f"{name} must lie in {lb}{low}, {high}{rb}; got {value!r}")

@@ -38,7 +38,7 @@ import numpy as np
 import optimistix as optx
 
 from . import _grid
-from ._rosenbrock import Rodas5P, tridiagonal_jvp
+from ._rosenbrock import Rodas4, Rodas5P, _AbstractRodas, tridiagonal_jvp
 from ._validate import finite, in_range, integer
 from ._x64 import as_float64, x64
 from .regulators import AbstractRegulator
@@ -312,10 +312,17 @@ class _Kvaerno5(diffrax.Kvaerno5):
     calculate_jacobian = _EVERY_STAGE
 
 
-_STEPPERS = {"kvaerno3": _Kvaerno3, "kvaerno5": _Kvaerno5, "rodas5p": Rodas5P}
-# PI step control (Söderlind): fewer rejected steps than diffrax's default I control
-# (B1 broken phase: 19 instead of 51 rejections, docs/lpa.md)
-_PCOEFF, _ICOEFF = 0.4, 0.3
+_STEPPERS = {
+    "kvaerno3": _Kvaerno3,
+    "kvaerno5": _Kvaerno5,
+    "rodas4": Rodas4,
+    "rodas5p": Rodas5P,
+}
+# Integral step control with gain 0.7 (dt ← dt·0.9·err^(−0.7/5)): with Rodas5P the
+# fewest steps over mixed κ (B1-type, 8 κ in [0.01, 0.08]: 1296 steps against 1474 for
+# the PI control (0.4, 0.3) chosen for the ESDIRKs, 1359 for diffrax's gain 1;
+# docs/lpa.md "Session 7")
+_PCOEFF, _ICOEFF = 0.0, 0.7
 _KAPPA = 0.1
 _DT0 = 1e-3
 
@@ -328,8 +335,8 @@ _MAX_CONTINUATION_EXPONENT = 20.0
 
 
 def _make_solver(rtol, atol, stepper="rodas5p", admissible=None):
-    if stepper == "rodas5p":  # linearly implicit: no root finder
-        return Rodas5P(admissible=admissible)
+    if issubclass(_STEPPERS[stepper], _AbstractRodas):  # linearly implicit: no root finder
+        return _STEPPERS[stepper](admissible=admissible)
     root = _TridiagonalNewton(rtol=rtol, atol=atol, kappa=_KAPPA)
     return _STEPPERS[stepper](root_finder=root)
 
@@ -500,6 +507,14 @@ def _potential_on_grid(potential, rho):
     return jax.vmap(potential)(rho), jax.vmap(jax.grad(potential))(rho)
 
 
+def _slope(v, h):
+    """``np.gradient(v, h)`` on a uniform grid (central inside, one-sided at the ends)."""
+    g = np.empty_like(v)
+    g[1:-1] = (v[2:] - v[:-2]) / (2.0 * h)
+    g[0], g[-1] = (v[1] - v[0]) / h, (v[-1] - v[-2]) / h
+    return g
+
+
 def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
     leaves = [x for x in jax.tree_util.tree_leaves(potential) if eqx.is_array_like(x)]
     if any(_concrete(x) is None for x in leaves):
@@ -510,7 +525,10 @@ def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
     with jax.enable_x64(True):
         try:
             if isinstance(potential, RhoPotential):  # closed form (µs, no compiled call)
-                Uv, uv = (np.asarray(x, dtype=np.float64) for x in potential.values_and_slopes(rho))
+                # called on the class: `potential.values_and_slopes` would build an
+                # equinox BoundMethod module (~30 µs) on every access
+                vs = RhoPotential.values_and_slopes(potential, rho)
+                Uv, uv = (np.asarray(x, dtype=np.float64) for x in vs)
             else:
                 Uv, uv = (np.asarray(x) for x in _potential_on_grid(potential, jnp.asarray(rho)))
         except Exception as exc:  # noqa: BLE001
@@ -524,7 +542,7 @@ def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
             f"{name}: U_Lambda is unbounded below on the grid (U' at rho_max = {uv[-1]:.3g}; "
             "valid: U' > 0 at rho_max, i.e. U increasing at the grid's outer edge)"
         )
-    radial = uv + 2 * rho * np.gradient(uv, rho)
+    radial = uv + 2 * rho * _slope(uv, rho_max / n)
     if np.min(uv) / Lambda**2 <= pole or np.min(radial) / Lambda**2 <= pole:
         raise ValueError(
             f"Lambda = {Lambda:g} is too small for this U_Lambda: need Lambda^2 + U' > 0 "
@@ -560,7 +578,7 @@ def _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, 
         and d_low == 0.0
         and all(_concrete(x) is not None for x in jax.tree_util.tree_leaves(regulator))
     ):
-        regulator.check(float(dc))
+        type(regulator).check(regulator, float(dc))  # on the class: no BoundMethod (~30 µs)
     if not callable(potential):
         raise ValueError("potential must be a callable U_Lambda(rho)")
     rc = _concrete(rho_max)
@@ -607,8 +625,10 @@ def solve_flow(
         pole_gap: where the threshold function's exponential continuation starts
             (``w_pole + pole_gap``, docs/lpa.md).
         stepper: ``"rodas5p"`` (default: linearly implicit Rosenbrock, order 5, no
-            Newton iterations), ``"kvaerno5"`` or ``"kvaerno3"`` (ESDIRK with a
-            tridiagonal Newton solve); docs/lpa.md "Steppers".
+            Newton iterations), ``"rodas4"`` (order 4, six stages instead of eight:
+            faster deep in the broken phase, slower in the symmetric one),
+            ``"kvaerno5"`` or ``"kvaerno3"`` (ESDIRK with a tridiagonal Newton solve);
+            docs/lpa.md "Steppers".
 
     Returns:
         :class:`FlowSolution`; check ``status`` (0 = success, see ``message``).

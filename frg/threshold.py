@@ -84,7 +84,8 @@ class ThresholdRule(eqx.Module):
     @property
     def w_pole(self):
         """The w at which the flow's propagator first diverges: ``−min_y (y + g(y))``."""
-        return -jnp.min(self.q)
+        # NumPy nodes (a concrete rule, e.g. Litim's) stay NumPy: no eager jnp dispatch
+        return -(np.min(self.q) if isinstance(self.q, np.ndarray) else jnp.min(self.q))
 
 
 def _de_nodes(support: float | None) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ def add_arguments(p) -> None:
     p.add_argument(
         "--stepper",
         default="rodas5p",
-        choices=["rodas5p", "kvaerno5", "kvaerno3"],
+        choices=["rodas5p", "rodas4", "kvaerno5", "kvaerno3"],
         help="time stepper (docs/lpa.md, 'Steppers')",
     )
     p.add_argument("--plot", default=None, help="write a figure (U'(rho) at several k) to PATH")
