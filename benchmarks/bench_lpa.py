@@ -1,6 +1,6 @@
 """Benchmark B1: LPA O(1), d = 3, Litim, Λ = 1, U_Λ = ½(ρ − κ)², k_IR = 1e-3, ρ ∈ [0, 0.1].
 
-frg (jitted diffrax solve with the Rodas5P stepper, warm: best of 10; compile timed
+frg (jitted diffrax solve with the Rodas4 stepper, warm: best of 10; compile timed
 separately; the whole ``frg.solve_flow`` call, input checks included)
 against SciPy ``solve_ivp`` (BDF and LSODA, tridiagonal Jacobian sparsity) of the
 *same* discretised problem (field-grid finite volumes of frg/_grid.py, same pole

@@ -116,7 +116,7 @@ def main():
     ap.add_argument("--only-mixed", action="store_true")
     ap.add_argument("--only-trace", action="store_true")
     ap.add_argument("--only-pieces", action="store_true")
-    ap.add_argument("--stepper", default="rodas5p")
+    ap.add_argument("--stepper", default="rodas4")
     a = ap.parse_args()
     B = a.batch
     out = {"backend": jax.default_backend(), "batch": B, "stepper": a.stepper}
@@ -133,7 +133,7 @@ def main():
         return
     out["all_kappa_0.05"] = _batch(run, jnp.full(B, 0.05))
     out["all_kappa_0.01"] = _batch(run, jnp.full(B, 0.01))
-    other = "kvaerno5" if a.stepper != "kvaerno5" else "rodas5p"
+    other = "kvaerno5" if a.stepper != "kvaerno5" else "rodas4"
     out[f"mixed_{other}"] = _batch(jax.jit(jax.vmap(lambda k: one(k, other))), mixed)
     chunks = jnp.split(mixed, 4)
     jax.block_until_ready(run(chunks[0]))

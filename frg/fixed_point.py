@@ -422,7 +422,7 @@ def _check_regulator(regulator, d):
     if not isinstance(regulator, AbstractRegulator):
         raise ValueError(f"regulator must be an frg regulator; got {regulator!r}")
     for dd in np.atleast_1d(np.asarray(d, dtype=float)).ravel()[:1]:
-        regulator.check(float(dd))
+        type(regulator).check(regulator, float(dd))  # on the class: no BoundMethod
 
 
 def _concrete(*xs):

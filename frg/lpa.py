@@ -6,10 +6,11 @@ conservative form ``∂_t u = ∂_σ F``, F = k^d[(N−1)ℓ_1(u/(σk²)) + ℓ_
 nonlinear diffusion for N = 1), and discretised with a centred three-point
 finite-volume flux (``frg/_grid.py``), so the Jacobian is tridiagonal. ℓ_1 is
 continued smoothly past the propagator pole (``pole_gap``), so trial states that
-overshoot it stay finite. It is integrated in s = −t = ln(Λ/k) by diffrax (PI step
-control) with the L-stable, linearly implicit Rodas5P stepper (``frg/_rosenbrock.py``;
-``stepper="kvaerno5"``/``"kvaerno3"``: ESDIRK with Newton iterations): one coloured
-JVP per step gives the tridiagonal Jacobian, and its eight stage solves are O(n)
+overshoot it stay finite. It is integrated in s = −t = ln(Λ/k) by diffrax (integral
+step control) with the L-stable, linearly implicit Rodas4 stepper (``frg/_rosenbrock.py``;
+``stepper="rodas5p"``: order 5, eight stages; ``"kvaerno5"``/``"kvaerno3"``: ESDIRK
+with Newton iterations): one coloured JVP per step gives the tridiagonal Jacobian, and
+its six stage solves are O(n)
 (Thomas factorisation once per step on the CPU, ``gtsv`` on accelerators). This
 keeps the broken phase (convexity restoration: U' → −k² inside the minimum, stiff and
 shock-like) stable.
@@ -318,11 +319,17 @@ _STEPPERS = {
     "rodas4": Rodas4,
     "rodas5p": Rodas5P,
 }
-# Integral step control with gain 0.7 (dt ← dt·0.9·err^(−0.7/5)): with Rodas5P the
-# fewest steps over mixed κ (B1-type, 8 κ in [0.01, 0.08]: 1296 steps against 1474 for
-# the PI control (0.4, 0.3) chosen for the ESDIRKs, 1359 for diffrax's gain 1;
-# docs/lpa.md "Session 7")
-_PCOEFF, _ICOEFF = 0.0, 0.7
+# Step control per stepper, (pcoeff, icoeff) of diffrax.PIDController. The Rodas
+# steppers: integral control with the gain of the fewest steps over mixed κ (B1-type,
+# 8 κ in [0.01, 0.08]: Rodas4 1457 steps at 0.8, Rodas5P 1296 at 0.7, against 1780 /
+# 1474 with the PI control (0.4, 0.3) and 1359 (Rodas5P) with diffrax's gain 1);
+# the ESDIRKs keep the PI control, which rejects fewer Newton solves (docs/lpa.md,
+# "Session 7")
+_CONTROL = {"rodas4": (0.0, 0.8), "rodas5p": (0.0, 0.7)}
+_PI = (0.4, 0.3)
+# default stepper: Rodas4 (B1 broken 4.6 ms against Rodas5P's 5.6 ms compiled, 5–100×
+# smaller global error at the same tolerance; symmetric flows ~1.3× slower, ~1 ms)
+DEFAULT_STEPPER = "rodas4"
 _KAPPA = 0.1
 _DT0 = 1e-3
 
@@ -334,7 +341,7 @@ _DT0 = 1e-3
 _MAX_CONTINUATION_EXPONENT = 20.0
 
 
-def _make_solver(rtol, atol, stepper="rodas5p", admissible=None):
+def _make_solver(rtol, atol, stepper=DEFAULT_STEPPER, admissible=None):
     if issubclass(_STEPPERS[stepper], _AbstractRodas):  # linearly implicit: no root finder
         return _STEPPERS[stepper](admissible=admissible)
     root = _TridiagonalNewton(rtol=rtol, atol=atol, kappa=_KAPPA)
@@ -394,6 +401,7 @@ def _solve_impl(
     # default read-out at Λ and k_ir: save the end points (no dense interpolation, no
     # inner saving loop in every step)
     saveat = diffrax.SaveAt(t0=True, t1=True) if ks_out is None else diffrax.SaveAt(ts=s_out)
+    pcoeff, icoeff = _CONTROL.get(stepper, _PI)
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
         _make_solver(rtol, atol, stepper, admissible),
@@ -403,7 +411,7 @@ def _solve_impl(
         y0=y0,
         saveat=saveat,
         stepsize_controller=diffrax.PIDController(
-            rtol=rtol, atol=atol, pcoeff=_PCOEFF, icoeff=_ICOEFF
+            rtol=rtol, atol=atol, pcoeff=pcoeff, icoeff=icoeff
         ),
         max_steps=max_steps,
         throw=False,
@@ -607,7 +615,7 @@ def solve_flow(
     atol: float = 1e-9,
     max_steps: int = 20_000,
     pole_gap: float = 1e-2,
-    stepper: str = "rodas5p",
+    stepper: str = DEFAULT_STEPPER,
 ) -> FlowSolution:
     """Solve the LPA flow ``∂_t U = k^d[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)]`` from Λ to k_ir.
 
@@ -624,9 +632,9 @@ def solve_flow(
         rtol, atol: step-size control tolerances; max_steps: step limit.
         pole_gap: where the threshold function's exponential continuation starts
             (``w_pole + pole_gap``, docs/lpa.md).
-        stepper: ``"rodas5p"`` (default: linearly implicit Rosenbrock, order 5, no
-            Newton iterations), ``"rodas4"`` (order 4, six stages instead of eight:
-            faster deep in the broken phase, slower in the symmetric one),
+        stepper: ``"rodas4"`` (default: linearly implicit Rosenbrock, order 4, six
+            tridiagonal solves per step, no Newton iterations), ``"rodas5p"`` (order 5,
+            eight solves: fewer steps in the symmetric phase, more in the broken one),
             ``"kvaerno5"`` or ``"kvaerno3"`` (ESDIRK with a tridiagonal Newton solve);
             docs/lpa.md "Steppers".
 
@@ -678,7 +686,7 @@ def _solve_core(
     atol,
     max_steps,
     pole_gap,
-    stepper="rodas5p",
+    stepper=DEFAULT_STEPPER,
 ):
     if stepper not in _STEPPERS:
         raise ValueError(f"stepper must be one of {sorted(_STEPPERS)}; got {stepper!r}")

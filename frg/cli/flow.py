@@ -32,8 +32,8 @@ def add_arguments(p) -> None:
     p.add_argument("--rho-max", type=float, default=0.1, help="grid extent in rho = phi^2/2")
     p.add_argument(
         "--stepper",
-        default="rodas5p",
-        choices=["rodas5p", "rodas4", "kvaerno5", "kvaerno3"],
+        default="rodas4",
+        choices=["rodas4", "rodas5p", "kvaerno5", "kvaerno3"],
         help="time stepper (docs/lpa.md, 'Steppers')",
     )
     p.add_argument("--plot", default=None, help="write a figure (U'(rho) at several k) to PATH")
