@@ -171,6 +171,8 @@ from .truncations import (
     LPA as LPA,
     AbstractTruncation as AbstractTruncation,
     LPAPrime as LPAPrime,
+    grid_degree as grid_degree,
+    with_grid_degree as with_grid_degree,
 )
 from .vrg import (
     VRGResult as VRGResult,

@@ -27,6 +27,7 @@ Chebyshev–Gauss–Lobatto grid. :class:`frg.taylor.Taylor` is the polynomial o
 from __future__ import annotations
 
 import abc
+import dataclasses
 
 import equinox as eqx
 import jax
@@ -278,6 +279,40 @@ class LPA(AbstractTruncation):
     def nodes(self, params, regulator, N, d):
         u = self._split(params)[0]
         return jnp.sum(jnp.sign(u[:-1]) * jnp.sign(u[1:]) < 0)
+
+
+#: Chebyshev degree of the default LPA/LPA' grid by dimension, as (lowest d, M): with
+#: these, ν is converged to ≤ 4e-8 (Litim, N = 1…21.5, d = 2.5…2.85, against M = 160;
+#: ≤ 1e-8 from d = 2.55 up; docs/exponents.md "Grid degree by dimension"). M = 56 alone
+#: is 1.7e-7 off at d = 2.7, 1e-5 at d = 2.6 and 3.7e-4 at d = 2.5. Not more than 112:
+#: with M = 128 the automatic search failed to converge at d = 2.5 for N ≤ 2.2.
+GRID_DEGREES = ((2.8, 56), (2.7, 72), (2.6, 96), (float("-inf"), 112))
+
+
+def grid_degree(d) -> int:
+    """Chebyshev degree M of the default grid for dimension ``d`` (an array: its lowest d).
+
+    ``56`` for d ≥ 2.8, ``72`` for 2.7 ≤ d < 2.8, ``96`` for 2.6 ≤ d < 2.7, ``112`` below
+    (:data:`GRID_DEGREES`): the convergence of the Chebyshev grid slows as d → 2, where
+    the scaling solution grows like ρ̃^{2/(d−2)}.
+
+    Example:
+        >>> frg.grid_degree(3.0), frg.grid_degree([2.65, 3.5])   # (56, 96)
+    """
+    dmin = float(np.min(np.asarray(d, dtype=float)))
+    return next((M for low, M in GRID_DEGREES if dmin >= low), GRID_DEGREES[0][1])  # NaN
+
+
+def with_grid_degree(truncation, d):
+    """``truncation`` with ``M = grid_degree(d)`` if it is a grid truncation, else unchanged.
+
+    The default truncation of :func:`frg.critical_exponents`, :func:`frg.exponents_table`
+    and ``frg exponents`` is ``with_grid_degree(LPA(), d)``; an explicitly passed
+    ``LPA(M=...)`` is used as given.
+    """
+    if not isinstance(truncation, LPA):
+        return truncation
+    return dataclasses.replace(truncation, M=grid_degree(d))
 
 
 def LPAPrime(M: int = 56, L: float = 12.0) -> LPA:

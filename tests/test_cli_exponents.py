@@ -18,6 +18,7 @@ def test_cli_exponents_json(capsys):
     assert out["solve_seconds"] > 0 and out["compile_seconds"] >= 0
     fp = out["fixed_point"]
     assert fp["kind"] == "wilson-fisher" and fp["n_relevant"] == 1 and fp["nodes"] == 1
+    assert out["M"] == 56  # frg.grid_degree(3)
 
 
 def test_cli_exponents_bad_input(capsys):

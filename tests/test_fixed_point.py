@@ -191,3 +191,34 @@ def test_lpa_prime_exponential_regulator():
     assert ex.fixed_point.status_name == "wilson-fisher"
     np.testing.assert_allclose(float(ex.eta), 0.0431316566, atol=1e-6)
     np.testing.assert_allclose(float(ex.nu), 0.6436089099, atol=1e-6)
+
+
+def test_grid_degree_by_dimension():
+    # the default grid grows as d -> 2 (frg.truncations.GRID_DEGREES); explicit grids stay
+    assert [frg.grid_degree(d) for d in (3.9, 2.8, 2.75, 2.65, 2.55)] == [56, 56, 72, 96, 112]
+    assert frg.grid_degree([2.65, 3.5]) == 96  # an array: its lowest d
+    assert frg.with_grid_degree(frg.LPAPrime(), 2.75) == frg.LPAPrime(M=72)
+    taylor = frg.make_truncation("taylor", 4)
+    assert frg.with_grid_degree(taylor, 2.6) is taylor
+
+
+def test_default_grid_converged_at_low_d():
+    # d = 2.6: the M = 56 grid is ~3e-6 off in nu; the default (M = 96 there) agrees with
+    # a finer grid to 1e-8 (measured: 7e-10 against M = 160), and the banded table (two
+    # grids for d = 2.6 and 3.0) agrees with the single points
+    reg = frg.Litim()
+    default = critical_exponents(reg, N=1.0, d=2.6)
+    fine = critical_exponents(reg, N=1.0, d=2.6, truncation=frg.LPA(M=112))
+    coarse = critical_exponents(reg, N=1.0, d=2.6, truncation=frg.LPA(M=56))
+    assert int(default.status) == int(fine.status) == 0
+    assert default.fixed_point.params.shape == (98,)
+    assert abs(float(default.nu) - float(fine.nu)) < 1e-8
+    assert abs(float(coarse.nu) - float(fine.nu)) > 1e-6
+    # (the d >= 2.8 columns have the shape of test_table_vmap_matches_pointwise's table)
+    tab = exponents_table(reg, [1.0, 4.0], [2.6, 3.0, 3.5])
+    np.testing.assert_allclose(float(tab.nu[0, 0]), float(default.nu), atol=1e-10)
+    np.testing.assert_allclose(float(tab.nu[0, 1]), 0.6495617739, atol=1e-9)
+    np.testing.assert_allclose(float(tab.nu[1, 1]), 0.8043476969, atol=1e-9)
+    assert np.all(np.asarray(tab.status) == 0)
+    assert tab.vectors.shape[2] == 97 and tab.fixed_point.params.shape == (2, 3, 98)
+    assert np.all(np.asarray(tab.fixed_point.params[:, 1:, 58:]) == 0.0)  # padding

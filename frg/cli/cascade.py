@@ -34,7 +34,7 @@ def _bare(m2, lam, g6):
     return lambda x: 0.5 * m2 * x**2 + lam / 24.0 * x**4 + g6 / 720.0 * x**6
 
 
-def sweep_function(args, names):
+def sweep_function(args, swept):
     """``fn(params) -> {sup_error, phi_min, mass2, ...}`` at one layer count L.
 
     Sweeps the couplings of V (``m2``, ``lam``, ``g6``); ``--layers`` must be a single
@@ -48,7 +48,7 @@ def sweep_function(args, names):
     from frg.cascade import _check_common, cdbn_potential, scale_schedule
     from frg.cascade_compare import readout, resolve_scales
 
-    for name in names:
+    for name in swept:
         if name not in _SWEEPABLE:
             raise ValueError(f"--param {name}: sweepable options of cascade are {list(_SWEEPABLE)}")
     layers = _layers(args.layers)
@@ -60,7 +60,7 @@ def sweep_function(args, names):
     Lambda, k_ir, phi_err = resolve_scales(d, args.Lambda, args.k_ir, args.phi_err, args.phi_max)
     momenta = frg.lattice_momenta(d, size)
     ks = scale_schedule(Lambda, k_ir, L)
-    fixed = {k: getattr(args, k) for k in _SWEEPABLE if k not in names}
+    fixed = {k: getattr(args, k) for k in _SWEEPABLE if k not in swept}
 
     def fn(params):
         val_ = {**fixed, **params}

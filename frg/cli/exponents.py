@@ -38,7 +38,12 @@ def add_arguments(p) -> None:
     p.add_argument(
         "--order", type=int, default=None, help="Taylor order n (with --truncation taylor)"
     )
-    p.add_argument("--M", type=int, default=None, help="Chebyshev degree of the grid (default 56)")
+    p.add_argument(
+        "--M",
+        type=int,
+        default=None,
+        help="Chebyshev degree of the grid (default: frg.grid_degree(d), 56 for d >= 2.8)",
+    )
     p.add_argument("--plot", default=None, help="write a plot of u*(rho) to this file (png)")
 
 
@@ -48,10 +53,14 @@ def _regulator(args, a):
     return frg.make_regulator(args.regulator, **({} if a is None else {"a": a}))
 
 
-def _truncation(args):
-    """The grid/Taylor truncation named by ``--truncation`` (+ ``--order``, ``--M``)."""
+def _truncation(args, d=None):
+    """The truncation named by ``--truncation`` (+ ``--order``, ``--M``; without ``--M``
+    a grid truncation gets :func:`frg.grid_degree` of the lowest ``d``)."""
+    import dataclasses
+
     from frg import _validate
     from frg.fixed_point import make_truncation
+    from frg.truncations import with_grid_degree
 
     if args.truncation == "taylor" and args.order is None:
         raise ValueError("--truncation taylor needs --order n (n >= 2)")
@@ -60,8 +69,9 @@ def _truncation(args):
         _validate.integer("M", args.M, 8, 400)
         if not hasattr(tr, "M"):
             raise ValueError(f"--M applies to grid truncations, not {args.truncation!r}")
-        tr = type(tr)(**{**{f: getattr(tr, f) for f in tr.__dataclass_fields__}, "M": args.M})
-    return tr
+        return dataclasses.replace(tr, M=args.M)
+    # default grid degree for the (lowest) dimension asked for (frg.grid_degree)
+    return tr if d is None else with_grid_degree(tr, d)
 
 
 # ``frg sweep exponents``: swept options and the outputs reported per point.
@@ -93,15 +103,15 @@ def check_params(args, params) -> None:
             _regulator(args, None if a is None else float(a)).check(float(d))
 
 
-def sweep_function(args, names):
+def sweep_function(args, swept):
     """``fn(params) -> {nu, omega, eta, theta, status}`` over N, d and the regulator's a."""
     import jax.numpy as jnp
 
     from frg.fixed_point import critical_exponents
 
-    tr = _truncation(args)
+    tr = _truncation(args, swept.get("d", args.d))  # one grid for all: the lowest d's
     fixed = {"N": args.N, "d": args.d, "a": args.a}
-    fixed = {k: v for k, v in fixed.items() if k not in names}
+    fixed = {k: v for k, v in fixed.items() if k not in swept}
 
     def fn(params):
         v = {**fixed, **params}
@@ -116,7 +126,7 @@ def sweep_function(args, names):
 
     task = (
         f"regulator={args.regulator};truncation={args.truncation};order={args.order};"
-        f"M={args.M};" + ";".join(f"{k}={v!r}" for k, v in sorted(fixed.items()))
+        f"M={getattr(tr, 'M', None)};" + ";".join(f"{k}={v!r}" for k, v in sorted(fixed.items()))
     )
     return fn, task
 
@@ -131,7 +141,7 @@ def _run(args) -> dict:
         return _run_de2(args)
     reg = _regulator(args, args.a)
     reg.check(args.d)
-    tr = _truncation(args)
+    tr = _truncation(args, args.d)
     progress(f"compiling the fixed-point solver ({args.truncation}, {args.regulator})")
     t0 = time.perf_counter()
     ex = jax.block_until_ready(critical_exponents(reg, N=args.N, d=args.d, truncation=tr))
@@ -148,6 +158,7 @@ def _run(args) -> dict:
         "d": args.d,
         "regulator": args.regulator,
         "truncation": args.truncation,
+        "M": getattr(tr, "M", None),  # grid degree (frg.grid_degree(d) unless --M)
         "nu": float(ex.nu),
         "omega": float(ex.omega),
         "eta": float(ex.eta),

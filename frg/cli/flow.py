@@ -53,14 +53,14 @@ def _potential(args, **override):
 _SWEEPABLE = ("N", "d", "lam", "kappa", "g3", "g4", "Lambda", "k_ir", "rho_max")
 
 
-def sweep_function(args, names):
+def sweep_function(args, swept):
     """``fn(params) -> {rho0, m2R, status, num_steps}`` for ``frg sweep flow``."""
     import jax.numpy as jnp
     import numpy as np
 
     import frg
 
-    for name in names:
+    for name in swept:
         if name not in _SWEEPABLE:
             raise ValueError(f"--param {name}: sweepable options of flow are {list(_SWEEPABLE)}")
     reg = frg.make_regulator(args.regulator)
@@ -68,7 +68,7 @@ def sweep_function(args, names):
     frg.lpa.validate_flow_inputs(
         _potential(args), reg, args.d, args.N, args.Lambda, args.k_ir, args.grid, args.rho_max
     )
-    fixed = {k: getattr(args, k) for k in _SWEEPABLE if k not in names}
+    fixed = {k: getattr(args, k) for k in _SWEEPABLE if k not in swept}
 
     def fn(params):
         val = {**fixed, **params}

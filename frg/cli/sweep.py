@@ -3,9 +3,11 @@
 A command module is sweepable when it defines
 
 - ``add_arguments(parser)``: its own options (shared with the command itself), and
-- ``sweep_function(args, names) -> (fn, task)``: ``fn(params) -> dict`` a pure,
-  vmappable function of the swept scalars ``names`` (the other options fixed from
-  ``args``), and ``task`` a string naming the fixed options (checkpoint fingerprint);
+- ``sweep_function(args, swept) -> (fn, task)``: ``fn(params) -> dict`` a pure,
+  vmappable function of the swept scalars (``swept`` maps each swept option's name to
+  all its values, for choices that depend on them, such as a grid size; the other
+  options are fixed from ``args``), and ``task`` a string naming the fixed options and
+  such choices (checkpoint fingerprint);
 - optionally ``SWEEP_OUTPUTS``: the output keys to report per point, and
   ``check_params(args, params)``: validate every swept value before compiling.
 
@@ -79,7 +81,7 @@ def _run_sweep(args: argparse.Namespace) -> dict:
             raise ValueError(
                 f"--vmap-size must be an integer >= 1, 'all' or 'auto'; got {args.vmap_size!r}"
             ) from None
-    fn, task = args._module.sweep_function(args, list(axes))
+    fn, task = args._module.sweep_function(args, params)
     t0 = time.perf_counter()
     res = sweep(
         fn,
