@@ -527,10 +527,11 @@ def exponents_table(
     ds = np.asarray(ds, dtype=float)
     _check(regulator, Ns, ds)
     if truncation is not None:
-        return _table(truncation, regulator, Ns, ds, steps)
-    groups = {}  # grid degree -> column indices
-    for j, dj in enumerate(ds):
-        groups.setdefault(with_grid_degree(LPA(), dj), []).append(j)
+        groups = {truncation: list(range(len(ds)))}
+    else:  # the default: columns grouped by grid degree
+        groups = {}
+        for j, dj in enumerate(ds):
+            groups.setdefault(with_grid_degree(LPA(), dj), []).append(j)
     if len(groups) == 1:
         return _table(next(iter(groups)), regulator, Ns, ds, steps)
     parts = [(cols, _table(tr, regulator, Ns, ds[cols], steps)) for tr, cols in groups.items()]

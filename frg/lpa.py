@@ -325,8 +325,12 @@ _STEPPERS = {
 # 1474 with the PI control (0.4, 0.3) and 1359 (Rodas5P) with diffrax's gain 1);
 # the ESDIRKs keep the PI control, which rejects fewer Newton solves (docs/lpa.md,
 # "Session 7")
-_CONTROL = {"rodas4": (0.0, 0.8), "rodas5p": (0.0, 0.7)}
-_PI = (0.4, 0.3)
+_CONTROL = {
+    "kvaerno3": (0.4, 0.3),
+    "kvaerno5": (0.4, 0.3),
+    "rodas4": (0.0, 0.8),
+    "rodas5p": (0.0, 0.7),
+}
 # default stepper: Rodas4 (B1 broken 4.6 ms against Rodas5P's 5.6 ms compiled, 5–100×
 # smaller global error at the same tolerance; symmetric flows ~1.3× slower, ~1 ms)
 DEFAULT_STEPPER = "rodas4"
@@ -401,7 +405,7 @@ def _solve_impl(
     # default read-out at Λ and k_ir: save the end points (no dense interpolation, no
     # inner saving loop in every step)
     saveat = diffrax.SaveAt(t0=True, t1=True) if ks_out is None else diffrax.SaveAt(ts=s_out)
-    pcoeff, icoeff = _CONTROL.get(stepper, _PI)
+    pcoeff, icoeff = _CONTROL[stepper]
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
         _make_solver(rtol, atol, stepper, admissible),
@@ -515,14 +519,6 @@ def _potential_on_grid(potential, rho):
     return jax.vmap(potential)(rho), jax.vmap(jax.grad(potential))(rho)
 
 
-def _slope(v, h):
-    """``np.gradient(v, h)`` on a uniform grid (central inside, one-sided at the ends)."""
-    g = np.empty_like(v)
-    g[1:-1] = (v[2:] - v[:-2]) / (2.0 * h)
-    g[0], g[-1] = (v[1] - v[0]) / h, (v[-1] - v[-2]) / h
-    return g
-
-
 def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
     leaves = [x for x in jax.tree_util.tree_leaves(potential) if eqx.is_array_like(x)]
     if any(_concrete(x) is None for x in leaves):
@@ -550,7 +546,7 @@ def _check_potential(potential, rho_max, n, Lambda, pole, name="potential"):
             f"{name}: U_Lambda is unbounded below on the grid (U' at rho_max = {uv[-1]:.3g}; "
             "valid: U' > 0 at rho_max, i.e. U increasing at the grid's outer edge)"
         )
-    radial = uv + 2 * rho * _slope(uv, rho_max / n)
+    radial = uv + 2 * rho * np.gradient(uv, rho_max / n)  # uniform spacing: a scalar
     if np.min(uv) / Lambda**2 <= pole or np.min(radial) / Lambda**2 <= pole:
         raise ValueError(
             f"Lambda = {Lambda:g} is too small for this U_Lambda: need Lambda^2 + U' > 0 "
