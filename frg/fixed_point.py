@@ -226,10 +226,11 @@ def _search(
     (:func:`frg._newton.newton`), so the solver is compiled once.
 
     Phase 0 (unless ``from_reference``): the reference point (N, d) = (1, 3), Newton from
-    the start vectors ``G`` in turn until one converges to a Wilson–Fisher point (one
-    node, u ≢ 0, one relevant direction: the only eigenvalue computation inside the
-    loop; if none does, the last is continued and classified at the end;
-    ``reference_only``: stop there; if the target is (1, 3) itself, done).
+    the start vectors ``G`` in turn until one passes :func:`_plausible` (one node, u ≢ 0)
+    and, if ``truncation.spectral_check``, has exactly one relevant direction (the only
+    eigenvalue computation inside the loop; the grid truncations skip it); if none
+    does, the last is continued and the final classification (with the spectrum) says
+    what it reached; ``reference_only``: stop there; if the target is (1, 3), done).
     Phase 1: continuation along
     N_s = N^s, d_s = 3 + s(d − 3) with an adaptive step h: first a direct jump to s = 1
     from the reference solution (for d < 3 a jump of at most |Δd| = 0.15: measured with
@@ -272,7 +273,7 @@ def _search(
         its_max = jnp.where(ref, _ITS_REF, _ITS_STEP)
         q, nrm, its = newton(fun, x0, args, ftol=ftol, maxiter=_ITS_REF, max_its=its_max)
         plaus = _plausible(truncation, q, args[0], n_s, d_s, nrm, ftol)
-        if not from_reference:  # the reference also needs exactly one relevant direction
+        if not from_reference and truncation.spectral_check:  # one relevant direction too
             n_rel = lax.cond(
                 ref & plaus,
                 lambda: _n_relevant(truncation, q, args[0], n_s, d_s),
