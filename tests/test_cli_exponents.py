@@ -66,6 +66,27 @@ def test_sweep_exponents_reproduces_published_lpa_and_resumes(tmp_path, capsys):
     assert again["computed_chunks"] == [] and again["results"] == out["results"]
 
 
+def test_sweep_exponents_groups_points_by_grid_degree(tmp_path, capsys):
+    # d = 2.75 and 3 need different default grids (frg.grid_degree: M = 72, 56): one
+    # sub-sweep each, checkpointed in --out/M72 and --out/M56, merged in parameter
+    # order; each point equals the single-point call on its own default grid
+    import frg
+
+    argv = ["sweep", "exponents", "--param", "d=3,2.75", "--out", str(tmp_path), "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["groups"] == {"M56": 1, "M72": 1} and out["completed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["M56", "M72"]
+    assert [r["d"] for r in out["results"]] == [3.0, 2.75]
+    for r in out["results"]:
+        ex = frg.critical_exponents(frg.Litim(), N=1.0, d=r["d"])
+        assert r["status"] == int(ex.status) == 0
+        assert abs(r["nu"] - float(ex.nu)) < 1e-10 and abs(r["omega"] - float(ex.omega)) < 1e-8
+    assert main([*argv, "--resume"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["computed_chunks"] == [] and again["results"] == out["results"]
+
+
 def test_sweep_exponents_bad_input(tmp_path, capsys):
     for spec, match in [
         ("N=0.5,2", "N must lie"),

@@ -103,13 +103,28 @@ def check_params(args, params) -> None:
             _regulator(args, None if a is None else float(a)).check(float(d))
 
 
+def sweep_groups(args, params):
+    """Points grouped by the grid degree of their d (:func:`frg.grid_degree`), as
+    :func:`frg.exponents_table` groups its columns: a sweep over d from 2.6 to 3.9 then
+    costs M = 96 only at d < 2.7 instead of everywhere. ``None`` (one group) for
+    ``--M``, a non-grid truncation, or when every d has the same degree."""
+    from frg.truncations import grid_degree
+
+    if "d" not in params or args.M is not None or args.truncation not in ("lpa", "lpa-prime"):
+        return None
+    deg = np.array([grid_degree(d) for d in params["d"]])
+    if len(set(deg.tolist())) == 1:
+        return None
+    return [(f"M{M}", np.flatnonzero(deg == M)) for M in sorted(set(deg.tolist()))]
+
+
 def sweep_function(args, swept):
     """``fn(params) -> {nu, omega, eta, theta, status}`` over N, d and the regulator's a."""
     import jax.numpy as jnp
 
     from frg.fixed_point import critical_exponents
 
-    tr = _truncation(args, swept.get("d", args.d))  # one grid for all: the lowest d's
+    tr = _truncation(args, swept.get("d", args.d))  # the lowest d's grid (see sweep_groups)
     fixed = {"N": args.N, "d": args.d, "a": args.a}
     fixed = {k: v for k, v in fixed.items() if k not in swept}
 

@@ -8,8 +8,11 @@ A command module is sweepable when it defines
   all its values, for choices that depend on them, such as a grid size; the other
   options are fixed from ``args``), and ``task`` a string naming the fixed options and
   such choices (checkpoint fingerprint);
-- optionally ``SWEEP_OUTPUTS``: the output keys to report per point, and
-  ``check_params(args, params)``: validate every swept value before compiling.
+- optionally ``SWEEP_OUTPUTS``: the output keys to report per point,
+  ``check_params(args, params)``: validate every swept value before compiling, and
+  ``sweep_groups(args, params) -> [(label, indices)] | None``: split the points into
+  groups swept (and checkpointed, in ``--out``/label) one after the other, each with
+  its own ``sweep_function`` (e.g. one grid size per group).
 
 Example:
     frg sweep flow --param kappa=0.01:0.08:64 --lam 1 --k-ir 1e-3 --out DIR [--resume] --json
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -81,31 +85,56 @@ def _run_sweep(args: argparse.Namespace) -> dict:
             raise ValueError(
                 f"--vmap-size must be an integer >= 1, 'all' or 'auto'; got {args.vmap_size!r}"
             ) from None
-    fn, task = args._module.sweep_function(args, params)
     t0 = time.perf_counter()
-    res = sweep(
-        fn,
-        params,
-        chunk_size=args.chunk_size,
-        out=args.out,
-        resume=args.resume,
-        task=f"{args.target}:{task}",
-        progress=lambda done, total: progress(f"sweep {done}/{total} points"),
-        vmap_size=vmap_size,
-    )
+    n = len(next(iter(params.values())))
+    records: list = [None] * n
+    completed = failed = 0
+    computed: list = []
+    groups = _groups(args, params)
+    for label, idx in groups:
+        sub = {k: v[idx] for k, v in params.items()}
+        fn, task = args._module.sweep_function(args, sub)
+        name = f"sweep {label} " if label else "sweep "
+        res = sweep(
+            fn,
+            sub,
+            chunk_size=args.chunk_size,
+            out=Path(args.out) / label if label else args.out,
+            resume=args.resume,
+            task=f"{args.target}:{task}",
+            progress=lambda done, total, name=name: progress(f"{name}{done}/{total} points"),
+            vmap_size=vmap_size,
+        )
+        for i, rec in zip(idx, res.records(), strict=True):
+            records[i] = rec
+        completed += int(np.sum(res.completed))
+        failed += int(np.sum(res.failed))
+        computed += [f"{label}/{c}" for c in res.computed_chunks] if label else res.computed_chunks
     keys = getattr(args._module, "SWEEP_OUTPUTS", None)
-    records = res.records()
     if keys is not None:
         records = [{k: r[k] for k in (*axes, *keys) if k in r} for r in records]
-    return {
+    out = {
         "target": args.target,
         "params": list(axes),
-        "n_points": int(len(res.completed)),
-        "completed": int(np.sum(res.completed)),
-        "failed": int(np.sum(res.failed)),
-        "computed_chunks": res.computed_chunks,
+        "n_points": n,
+        "completed": completed,
+        "failed": failed,
+        "computed_chunks": computed,
         "out": str(args.out),
         "seconds": time.perf_counter() - t0,
         "results": records,
         "status": "success",
     }
+    if groups[0][0]:
+        out["groups"] = {label: int(len(idx)) for label, idx in groups}
+    return out
+
+
+def _groups(args, params) -> list[tuple[str, np.ndarray]]:
+    """``[(label, point indices)]``: points swept by one compiled function each, with
+    checkpoints in ``--out``/label. One unlabelled group (checkpoints in ``--out``
+    itself) unless the command's ``sweep_groups(args, params)`` splits them (e.g.
+    ``frg sweep exponents``: by the grid degree of d)."""
+    split = getattr(args._module, "sweep_groups", None)
+    groups = split(args, params) if split is not None else None
+    return groups or [("", np.arange(len(next(iter(params.values())))))]
