@@ -66,13 +66,19 @@ def test_sweep_exponents_reproduces_published_lpa_and_resumes(tmp_path, capsys):
     assert again["computed_chunks"] == [] and again["results"] == out["results"]
 
 
-def test_sweep_exponents_groups_points_by_grid_degree(tmp_path, capsys):
+def test_sweep_exponents_groups_points_by_grid_degree(tmp_path, capsys, monkeypatch):
     # d = 2.75 and 3 need different default grids (frg.grid_degree: M = 72, 56): one
-    # sub-sweep each, checkpointed in --out/M72 and --out/M56, merged in parameter
-    # order; each point equals the single-point call on its own default grid
+    # sub-sweep each (here forced: by default only from GROUP_MIN_POINTS points on),
+    # checkpointed in --out/M72 and --out/M56, merged in parameter order; each point
+    # equals the single-point call on its own default grid
     import frg
+    from frg.cli import build_parser, exponents
 
     argv = ["sweep", "exponents", "--param", "d=3,2.75", "--out", str(tmp_path), "--json"]
+    params = {"d": np.array([3.0, 2.75])}
+    assert exponents.sweep_groups(build_parser().parse_args(argv), params) is None  # 2 < 1000
+    monkeypatch.setattr(exponents, "GROUP_MIN_POINTS", 1)
+    assert exponents.sweep_groups(build_parser().parse_args([*argv, "--M", "40"]), params) is None
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["groups"] == {"M56": 1, "M72": 1} and out["completed"] == 2
