@@ -43,7 +43,7 @@ from . import _validate
 from ._newton import ACCEPT, attach_implicit, newton
 from ._x64 import as_float64, x64
 from .regulators import AbstractRegulator
-from .truncations import LPA, AbstractTruncation, LPAPrime, with_grid_degree
+from .truncations import LPA, AbstractTruncation, LPAPrime, grid_degree, with_grid_degree
 
 __all__ = [
     "FixedPoint",
@@ -470,7 +470,7 @@ def critical_exponents(
     if _concrete(d):
         _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
     if truncation is None:  # the grid degree for d (M = 56 when d is traced: d ≥ 2.8)
-        truncation = with_grid_degree(LPA(), d) if _concrete(d) else LPA()
+        truncation = LPA(M=grid_degree(d)) if _concrete(d) else LPA()
     if _concrete(regulator, d):
         _check_regulator(regulator, d)
     # concrete call: jump-first adaptive continuation in one loop. Traced N, d or regulator
@@ -596,7 +596,7 @@ def pms(
     """
     _validate.in_range("N", N, 1.0, 1000.0)
     _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
-    truncation = with_grid_degree(LPA(), d) if truncation is None else truncation
+    truncation = LPA(M=grid_degree(d)) if truncation is None else truncation
     NN, dd = jnp.asarray(float(N)), jnp.asarray(float(d))
 
     def val_grad(a):
