@@ -222,3 +222,28 @@ def test_default_grid_converged_at_low_d():
     assert np.all(np.asarray(tab.status) == 0)
     assert tab.vectors.shape[2] == 97 and tab.fixed_point.params.shape == (2, 3, 98)
     assert np.all(np.asarray(tab.fixed_point.params[:, 1:, 58:]) == 0.0)  # padding
+
+
+@pytest.mark.parametrize("reg", [frg.Litim(), frg.Exponential(a=8.0)], ids=["litim", "exp-a8"])
+def test_grid_reference_needs_no_spectrum(reg):
+    # LPA.spectral_check is False: the reference solve at (1, 3) accepts a start vector
+    # on one node and u != 0 alone. That holds only if every such root is Wilson-Fisher
+    # (exactly one relevant direction); check it for every built-in start vector
+    # (exponential a = 8: its first start vector fails, a later one converges).
+    from frg import fixed_point as fpm
+
+    tr = frg.LPA()
+    one, three = jnp.asarray(1.0), jnp.asarray(3.0)
+    fun = fpm._weighted(tr, reg, one, three)
+    args = (fpm._prepare(tr, reg, three), one, three)
+
+    @jax.jit
+    def each(g):
+        q, nrm, _ = fpm.newton(fun, g, args, ftol=1e-10, maxiter=40, max_its=40)
+        plausible = fpm._plausible(tr, q, args[0], one, three, nrm, 1e-10)
+        return plausible, fpm._n_relevant(tr, q, args[0], one, three)
+
+    results = [each(g) for g in fpm._guesses(tr, reg)]
+    n_rel = [int(n) for ok, n in results if bool(ok)]
+    assert not tr.spectral_check and len(n_rel) >= 2
+    assert n_rel == [1] * len(n_rel)
