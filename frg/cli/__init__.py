@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import pkgutil
 import sys
 
@@ -53,8 +54,27 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
+def _compilation_cache(jax) -> None:
+    """Persistent XLA compilation cache for the CLI's own process.
+
+    A repeated command compiles from the cache: ``frg exponents`` 5.3 → 2.0 s of
+    compile (tracing and lowering are not cached), 10.5 → 6.5 s wall on 2 CPU cores.
+    JAX does not cache programs with host callbacks: the LPA flow solve (``frg flow``,
+    ``frg quickstart``) contains diffrax's run-time argument checks (equinox
+    ``error_if``) and is compiled every time.
+    The cache lives in ``$XDG_CACHE_HOME/frg/jax`` (default ``~/.cache/frg/jax``); a
+    directory the user chose (``JAX_COMPILATION_CACHE_DIR``) is kept, and
+    ``FRG_JAX_CACHE=0`` turns it off. The library itself never sets it.
+    """
+    if os.environ.get("FRG_JAX_CACHE", "1") == "0" or jax.config.jax_compilation_cache_dir:
+        return
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    jax.config.update("jax_compilation_cache_dir", os.path.join(base, "frg", "jax"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``frg`` console script (turns JAX's float64 flag on globally).
+    """Entry point of the ``frg`` console script (turns JAX's float64 flag and a
+    persistent compilation cache on for its process: :func:`_compilation_cache`).
 
     Args:
         argv: command-line arguments (default ``sys.argv[1:]``).
@@ -72,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The CLI owns its process: physics in float64 (see frg/_x64.py for the library policy).
     jax.config.update("jax_enable_x64", True)
+    _compilation_cache(jax)
     from ._common import run_command
 
     argv = sys.argv[1:] if argv is None else list(argv)
