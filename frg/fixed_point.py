@@ -43,7 +43,7 @@ from . import _validate
 from ._newton import ACCEPT, attach_implicit, newton
 from ._x64 import as_float64, x64
 from .regulators import AbstractRegulator
-from .truncations import LPA, AbstractTruncation, LPAPrime, grid_degree, with_grid_degree
+from .truncations import LPA, AbstractTruncation, LPAPrime, by_grid_degree, grid_degree
 
 __all__ = [
     "FixedPoint",
@@ -528,11 +528,9 @@ def exponents_table(
     ds = np.asarray(ds, dtype=float)
     _check(regulator, Ns, ds)
     if truncation is not None:
-        groups = {truncation: list(range(len(ds)))}
+        groups = {truncation: np.arange(len(ds))}
     else:  # the default: columns grouped by grid degree
-        groups = {}
-        for j, dj in enumerate(ds):
-            groups.setdefault(with_grid_degree(LPA(), dj), []).append(j)
+        groups = {LPA(M=M): cols for M, cols in by_grid_degree(ds).items()}
     if len(groups) == 1:
         return _table(next(iter(groups)), regulator, Ns, ds, steps)
     parts = [(cols, _table(tr, regulator, Ns, ds[cols], steps)) for tr, cols in groups.items()]

@@ -319,6 +319,13 @@ def grid_degree(d) -> int:
     return next((M for low, M in GRID_DEGREES if dmin >= low), GRID_DEGREES[0][1])  # NaN
 
 
+def by_grid_degree(ds) -> dict[int, np.ndarray]:
+    """Indices of the dimensions ``ds`` grouped by :func:`grid_degree`, degrees ascending
+    (the column groups of :func:`frg.exponents_table` and of ``frg sweep exponents``)."""
+    deg = np.array([grid_degree(d) for d in np.ravel(ds)])
+    return {M: np.flatnonzero(deg == M) for M in sorted(set(deg.tolist()))}
+
+
 def with_grid_degree(truncation, d):
     """``truncation`` with ``M = grid_degree(d)`` if it is a grid truncation, else unchanged.
 

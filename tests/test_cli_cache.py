@@ -43,12 +43,12 @@ def test_cli_cache_opt_out_and_user_directory(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setenv("FRG_JAX_CACHE", "0")  # opted out: JAX's setting untouched
     before = jax.config.jax_compilation_cache_dir
-    _compilation_cache(jax)
+    _compilation_cache()
     assert jax.config.jax_compilation_cache_dir == before
     monkeypatch.setenv("FRG_JAX_CACHE", "1")  # a directory the user chose is kept
     try:
         jax.config.update("jax_compilation_cache_dir", str(tmp_path / "mine"))
-        _compilation_cache(jax)
+        _compilation_cache()
         assert jax.config.jax_compilation_cache_dir == str(tmp_path / "mine")
     finally:
         jax.config.update("jax_compilation_cache_dir", before)

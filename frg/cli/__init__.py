@@ -54,7 +54,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
-def _compilation_cache(jax) -> None:
+def _compilation_cache() -> None:
     """Persistent XLA compilation cache for the CLI's own process.
 
     A repeated command compiles from the cache: ``frg exponents`` 5.3 → 2.0 s of
@@ -66,6 +66,8 @@ def _compilation_cache(jax) -> None:
     directory the user chose (``JAX_COMPILATION_CACHE_DIR``) is kept, and
     ``FRG_JAX_CACHE=0`` turns it off. The library itself never sets it.
     """
+    import jax
+
     if os.environ.get("FRG_JAX_CACHE", "1") == "0" or jax.config.jax_compilation_cache_dir:
         return
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -92,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The CLI owns its process: physics in float64 (see frg/_x64.py for the library policy).
     jax.config.update("jax_enable_x64", True)
-    _compilation_cache(jax)
+    _compilation_cache()
     from ._common import run_command
 
     argv = sys.argv[1:] if argv is None else list(argv)

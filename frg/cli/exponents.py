@@ -117,16 +117,15 @@ def sweep_groups(args, params):
     (:data:`GROUP_MIN_POINTS` points per extra group move to a smaller grid than the
     lowest d's). ``None`` (one group, the lowest d's grid) otherwise, for ``--M``, or a
     non-grid truncation."""
-    from frg.truncations import grid_degree
+    from frg.truncations import by_grid_degree
 
     if "d" not in params or args.M is not None or args.truncation not in ("lpa", "lpa-prime"):
         return None
-    deg = np.array([grid_degree(d) for d in params["d"]])
-    degrees = sorted(set(deg.tolist()))
-    moved = int(np.sum(deg < degrees[-1]))
-    if len(degrees) == 1 or moved < GROUP_MIN_POINTS * (len(degrees) - 1):
+    groups = by_grid_degree(params["d"])
+    moved = sum(len(idx) for idx in list(groups.values())[:-1])  # off the finest grid
+    if len(groups) == 1 or moved < GROUP_MIN_POINTS * (len(groups) - 1):
         return None
-    return [(f"M{M}", np.flatnonzero(deg == M)) for M in degrees]
+    return [(f"M{M}", idx) for M, idx in groups.items()]
 
 
 def sweep_function(args, swept):

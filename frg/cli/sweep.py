@@ -90,7 +90,7 @@ def _run_sweep(args: argparse.Namespace) -> dict:
     records: list = [None] * n
     completed = failed = 0
     computed: list = []
-    groups = _groups(args, params)
+    groups = _groups(args, params, n)
     for label, idx in groups:
         sub = {k: v[idx] for k, v in params.items()}
         fn, task = args._module.sweep_function(args, sub)
@@ -130,11 +130,11 @@ def _run_sweep(args: argparse.Namespace) -> dict:
     return out
 
 
-def _groups(args, params) -> list[tuple[str, np.ndarray]]:
+def _groups(args, params, n) -> list[tuple[str, np.ndarray]]:
     """``[(label, point indices)]``: points swept by one compiled function each, with
     checkpoints in ``--out``/label. One unlabelled group (checkpoints in ``--out``
     itself) unless the command's ``sweep_groups(args, params)`` splits them (e.g.
     ``frg sweep exponents``: by the grid degree of d)."""
     split = getattr(args._module, "sweep_groups", None)
     groups = split(args, params) if split is not None else None
-    return groups or [("", np.arange(len(next(iter(params.values())))))]
+    return groups or [("", np.arange(n))]
