@@ -34,7 +34,7 @@ import scipy.optimize  # noqa: E402
 from _harness import run_cli, time_jax  # noqa: E402
 
 import frg  # noqa: E402
-from frg.truncations import _cheb  # noqa: E402
+from frg._fixed_point.truncations import _cheb  # noqa: E402
 
 
 def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0, jac="fd"):

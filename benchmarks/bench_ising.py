@@ -24,7 +24,7 @@ from _harness import run_cli, time_jax  # noqa: E402
 
 
 def bench_ising(L, chains, sweeps):
-    from frg import ising as I
+    from frg._ml import ising as I
 
     spins = np.ones((chains, L, L), np.int8)
     key = jax.random.PRNGKey(0)
@@ -56,7 +56,7 @@ def bench_ising(L, chains, sweeps):
 def bench_rbm(n_samples, batch):
     from sklearn.neural_network import BernoulliRBM
 
-    from frg import ising as I, rbm as R
+    from frg._ml import ising as I, rbm as R
 
     cfg = I.sample_configs(40, I.T_C, n_samples, algorithm="metropolis", seed=0)
     v = ((cfg.reshape(n_samples, -1) + 1) / 2).astype(np.float32)

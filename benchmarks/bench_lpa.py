@@ -77,7 +77,7 @@ def scipy_solve(kappa, n, method, rho_max=0.1, k_ir=1e-3, gap=1e-2, rtol=1e-6, a
     u = sol.y[:, -1]
     import jax.numpy as jnp
 
-    rho0, m2R, _ = frg.lpa._readout(jnp.asarray(u), h)
+    rho0, m2R, _ = frg._flow.lpa._readout(jnp.asarray(u), h)
     return dict(
         seconds=dt, ok=bool(sol.success), nfev=int(sol.nfev), rho0=float(rho0), m2R=float(m2R)
     )

@@ -24,8 +24,8 @@ jax.config.update("jax_enable_x64", True)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import frg  # noqa: E402
-from frg import _grid  # noqa: E402
-from frg.lpa import _TridiagonalNewton, threshold_rule  # noqa: E402
+from frg._flow import _grid  # noqa: E402
+from frg._flow.lpa import _TridiagonalNewton, threshold_rule  # noqa: E402
 
 
 def timed(f, *a, rep=3):

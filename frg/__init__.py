@@ -13,25 +13,13 @@ Public API (re-exported from private modules, diffrax-style):
 
 __version__ = "0.1.0"
 
-from ._x64 import (
-    x64 as x64,
-    x64_enabled as x64_enabled,
-)
-from .cascade import (
-    LAYER_TYPES as LAYER_TYPES,
-    CDBNResult as CDBNResult,
-    cdbn_potential as cdbn_potential,
-    layer_delta_u as layer_delta_u,
-    one_loop_potential as one_loop_potential,
-    scale_schedule as scale_schedule,
-)
-from .cascade_compare import (
+from ._cascade.compare import (
     CascadeComparison as CascadeComparison,
     compare_cascade as compare_cascade,
     layer_kernel_widths as layer_kernel_widths,
     plot_cascade as plot_cascade,
 )
-from .crbm import (
+from ._cascade.crbm import (
     ConvRBM as ConvRBM,
     ancestral_sample as ancestral_sample,
     gibbs_sample as gibbs_sample,
@@ -41,13 +29,25 @@ from .crbm import (
     spectrum_chi2 as spectrum_chi2,
     train_layer as train_layer,
 )
-from .dbn_rg import (
-    DBNResult as DBNResult,
-    block_size_vs_temperature as block_size_vs_temperature,
-    cdbn_experiment as cdbn_experiment,
-    mehta_schwab as mehta_schwab,
+from ._cascade.lattice import (
+    BackgroundGrid as BackgroundGrid,
+    LatticeLPASolution as LatticeLPASolution,
+    LatticeMomenta as LatticeMomenta,
+    background_grid as background_grid,
+    lattice_lpa as lattice_lpa,
+    lattice_momenta as lattice_momenta,
+    lattice_p2 as lattice_p2,
+    lattice_threshold as lattice_threshold,
 )
-from .de2 import (
+from ._cascade.layers import (
+    LAYER_TYPES as LAYER_TYPES,
+    CDBNResult as CDBNResult,
+    cdbn_potential as cdbn_potential,
+    layer_delta_u as layer_delta_u,
+    one_loop_potential as one_loop_potential,
+    scale_schedule as scale_schedule,
+)
+from ._fixed_point.de2 import (
     DE2PMS as DE2PMS,
     DE2Exponents as DE2Exponents,
     DE2FixedPoint as DE2FixedPoint,
@@ -56,7 +56,7 @@ from .de2 import (
     de2_fixed_point as de2_fixed_point,
     de2_pms as de2_pms,
 )
-from .fixed_point import (
+from ._fixed_point.engine import (
     STATUS as STATUS,
     TRUNCATIONS as TRUNCATIONS,
     Exponents as Exponents,
@@ -69,7 +69,66 @@ from .fixed_point import (
     pms as pms,
     stability_matrix as stability_matrix,
 )
-from .ising import (
+from ._fixed_point.taylor import (
+    Taylor as Taylor,
+)
+from ._fixed_point.truncations import (
+    LPA as LPA,
+    AbstractTruncation as AbstractTruncation,
+    LPAPrime as LPAPrime,
+    grid_degree as grid_degree,
+    with_grid_degree as with_grid_degree,
+)
+from ._flow.lpa import (
+    STATUS_MESSAGES as STATUS_MESSAGES,
+    FlowSolution as FlowSolution,
+    RhoPotential as RhoPotential,
+    lpa_beta_pointwise as lpa_beta_pointwise,
+    lpa_rhs_dimensionless as lpa_rhs_dimensionless,
+    solve_flow as solve_flow,
+    threshold_rule_eta as threshold_rule_eta,
+)
+from ._flow.phase import (
+    PhaseBoundary as PhaseBoundary,
+    critical_kappa as critical_kappa,
+    plot_phase_boundary as plot_phase_boundary,
+)
+from ._flow.regulators import (
+    REGULATORS as REGULATORS,
+    AbstractRegulator as AbstractRegulator,
+    CustomShape as CustomShape,
+    Exponential as Exponential,
+    Litim as Litim,
+    Mass as Mass,
+    PowerLaw as PowerLaw,
+    make_regulator as make_regulator,
+)
+from ._flow.scaling import (
+    FlowRules as FlowRules,
+    eta_lpa_prime as eta_lpa_prime,
+    eta_rule as eta_rule,
+    flow_rules as flow_rules,
+    lpa_flow as lpa_flow,
+)
+from ._flow.threshold import (
+    ThresholdRule as ThresholdRule,
+    litim_threshold as litim_threshold,
+    threshold as threshold,
+    threshold_rule as threshold_rule,
+    v_d as v_d,
+)
+from ._flow.zero_d import (
+    PhiPotential as PhiPotential,
+    ZeroDResult as ZeroDResult,
+    solve_zero_d as solve_zero_d,
+)
+from ._ml.dbn_rg import (
+    DBNResult as DBNResult,
+    block_size_vs_temperature as block_size_vs_temperature,
+    cdbn_experiment as cdbn_experiment,
+    mehta_schwab as mehta_schwab,
+)
+from ._ml.ising import (
     T_C as T_C,
     IsingRun as IsingRun,
     correlation_length as correlation_length,
@@ -83,42 +142,18 @@ from .ising import (
     sample_configs as sample_configs,
     swendsen_wang as swendsen_wang,
 )
-from .lattice import (
-    BackgroundGrid as BackgroundGrid,
-    LatticeLPASolution as LatticeLPASolution,
-    LatticeMomenta as LatticeMomenta,
-    background_grid as background_grid,
-    lattice_lpa as lattice_lpa,
-    lattice_momenta as lattice_momenta,
-    lattice_p2 as lattice_p2,
-    lattice_threshold as lattice_threshold,
-)
-from .lpa import (
-    STATUS_MESSAGES as STATUS_MESSAGES,
-    FlowSolution as FlowSolution,
-    RhoPotential as RhoPotential,
-    lpa_beta_pointwise as lpa_beta_pointwise,
-    lpa_rhs_dimensionless as lpa_rhs_dimensionless,
-    solve_flow as solve_flow,
-    threshold_rule_eta as threshold_rule_eta,
-)
-from .pca_rg import (
+from ._ml.pca_rg import (
     PCAFlow as PCAFlow,
     fourier_concentration as fourier_concentration,
     gaussian_field as gaussian_field,
     pca_modes as pca_modes,
     pca_rg_flow as pca_rg_flow,
 )
-from .phase import (
-    PhaseBoundary as PhaseBoundary,
-    critical_kappa as critical_kappa,
-    plot_phase_boundary as plot_phase_boundary,
-)
-from .phi4 import (
+from ._ml.phi4 import (
     Phi4Run as Phi4Run,
     hmc as phi4_hmc,  # noqa: F401
 )
-from .rbm import (
+from ._ml.rbm import (
     ConvRBMParams as ConvRBMParams,
     RBMParams as RBMParams,
     cd_gradient as cd_gradient,
@@ -128,53 +163,12 @@ from .rbm import (
     train_dbn as train_dbn,
     train_rbm as train_rbm,
 )
-from .receptive import (
+from ._ml.receptive import (
     conv_receptive_fields as conv_receptive_fields,
     dense_receptive_fields as dense_receptive_fields,
     receptive_radius as receptive_radius,
 )
-from .regulators import (
-    REGULATORS as REGULATORS,
-    AbstractRegulator as AbstractRegulator,
-    CustomShape as CustomShape,
-    Exponential as Exponential,
-    Litim as Litim,
-    Mass as Mass,
-    PowerLaw as PowerLaw,
-    make_regulator as make_regulator,
-)
-from .scaling import (
-    FlowRules as FlowRules,
-    eta_lpa_prime as eta_lpa_prime,
-    eta_rule as eta_rule,
-    flow_rules as flow_rules,
-    lpa_flow as lpa_flow,
-)
-from .sweep import (
-    CheckpointError as CheckpointError,
-    SweepResult as SweepResult,
-    param_grid as param_grid,
-    parse_param_spec as parse_param_spec,
-    sweep as sweep,
-)
-from .taylor import (
-    Taylor as Taylor,
-)
-from .threshold import (
-    ThresholdRule as ThresholdRule,
-    litim_threshold as litim_threshold,
-    threshold as threshold,
-    threshold_rule as threshold_rule,
-    v_d as v_d,
-)
-from .truncations import (
-    LPA as LPA,
-    AbstractTruncation as AbstractTruncation,
-    LPAPrime as LPAPrime,
-    grid_degree as grid_degree,
-    with_grid_degree as with_grid_degree,
-)
-from .vrg import (
+from ._ml.vrg import (
     VRGResult as VRGResult,
     decimation_K as decimation_K,
     fit_rbm_exact as fit_rbm_exact,
@@ -182,8 +176,14 @@ from .vrg import (
     vrg_hidden_hamiltonian as vrg_hidden_hamiltonian,
     walsh_couplings as walsh_couplings,
 )
-from .zero_d import (
-    PhiPotential as PhiPotential,
-    ZeroDResult as ZeroDResult,
-    solve_zero_d as solve_zero_d,
+from ._sweep.sweep import (
+    CheckpointError as CheckpointError,
+    SweepResult as SweepResult,
+    param_grid as param_grid,
+    parse_param_spec as parse_param_spec,
+    sweep as sweep,
+)
+from ._x64 import (
+    x64 as x64,
+    x64_enabled as x64_enabled,
 )

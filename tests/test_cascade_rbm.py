@@ -9,7 +9,7 @@ import frg
 
 SHAPE, C = (16, 16), 0.3
 REG = frg.Litim()
-P2 = frg.crbm.lattice_p2_shape(SHAPE)
+P2 = frg._cascade.crbm.lattice_p2_shape(SHAPE)
 ALPHA = 0.01  # significance of the χ² tests
 
 

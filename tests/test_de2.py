@@ -112,7 +112,7 @@ def test_litim_refused():
 
 
 def test_momentum_rule_matches_threshold():
-    from frg._de2_quad import momentum_rule
+    from frg._fixed_point._de2_quad import momentum_rule
 
     reg = frg.Exponential(a=1.5)
     rule = momentum_rule(reg, 3.0)
@@ -166,9 +166,9 @@ def test_on_tensor_flow_consistency():
     """O(N) flow: N = 1 reproduces the hand-derived N = 1 flow off the fixed point; the
     closed-form loops (3 components, weight N − 2 on the third) equal an independent
     N×N-matrix autodiff evaluation for N = 4; O(N) symmetry at ρ̃ = 0 (ℓ_t = ℓ_l)."""
-    from frg._de2_flow import de2_flow
-    from frg._de2_on import _node_loops, on_flow
-    from frg.de2 import _setup
+    from frg._fixed_point._de2_flow import de2_flow
+    from frg._fixed_point._de2_on import _node_loops, on_flow
+    from frg._fixed_point.de2 import _setup
 
     s = _setup(frg.Exponential(a=2.0), 3.0, 8, 0.2)
     w = 10 * (s.rho - 0.05) + 3 * s.rho**2

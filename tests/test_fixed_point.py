@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import frg
-from frg.fixed_point import critical_exponents, exponents_table, find_fixed_point
+from frg import critical_exponents, exponents_table, find_fixed_point
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +176,7 @@ def test_taylor_truncation_converges_to_full_function():
     # (frg, this code): order 2: 0.5, 3: 0.72899, 4: 0.65057, 6: 0.64985 -> 0.649562
     # (full function); the oscillating convergence of D. F. Litim, Nucl. Phys. B 631,
     # 128 (2002). Only order 4 is compiled here (jet compile time grows with order).
-    from frg.taylor import Taylor
+    from frg import Taylor
 
     ex = critical_exponents(frg.Litim(), N=1.0, d=3.0, truncation=Taylor(order=4))
     assert ex.fixed_point.status_name == "wilson-fisher"
@@ -194,7 +194,7 @@ def test_lpa_prime_exponential_regulator():
 
 
 def test_grid_degree_by_dimension():
-    # the default grid grows as d -> 2 (frg.truncations.GRID_DEGREES); explicit grids stay
+    # the default grid grows as d -> 2 (frg.GRID_DEGREES); explicit grids stay
     assert [frg.grid_degree(d) for d in (3.9, 2.8, 2.75, 2.65, 2.55)] == [56, 56, 72, 96, 112]
     assert frg.grid_degree([2.65, 3.5]) == 96  # an array: its lowest d
     assert frg.with_grid_degree(frg.LPAPrime(), 2.75) == frg.LPAPrime(M=72)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from frg import ising as I
+from frg._ml import ising as I
 
 
 def test_kaufman_matches_enumeration():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from frg import pca_rg as P, phi4
+from frg._ml import pca_rg as P, phi4
 
 
 def test_gaussian_control_stays_at_three():

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from frg import rbm as R, receptive as RF
+from frg._ml import rbm as R, receptive as RF
 
 
 def _small_rbm():

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from frg._rosenbrock import Rodas4, Rodas5P, tridiagonal_factor, tridiagonal_jvp
+from frg._flow._rosenbrock import Rodas4, Rodas5P, tridiagonal_factor, tridiagonal_jvp
 
 # every Rodas tableau of frg/_rosenbrock.py with its classical order
 SOLVERS = [(Rodas5P, 5), (Rodas4, 4)]

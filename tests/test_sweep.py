@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from frg.sweep import CheckpointError, param_grid, parse_param_spec, sweep
+from frg import CheckpointError, param_grid, parse_param_spec, sweep
 
 
 def _fn(p):
@@ -112,7 +112,7 @@ def test_sharded_over_four_host_devices_equals_single_device():
         jax.config.update("jax_enable_x64", True)
         import numpy as np
         import tests.test_sweep as t
-        from frg.sweep import sweep, param_grid
+        from frg import sweep, param_grid
         assert len(jax.devices()) == 4
         p = param_grid(kappa=np.linspace(0.01, 0.08, 10), lam=[1.0, 2.0])
         out = [

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from frg import vrg as G
+from frg._ml import vrg as G
 
 
 def test_walsh_couplings_roundtrip():
-    from frg.ising import all_spin_states
+    from frg._ml.ising import all_spin_states
 
     s = all_spin_states(4).astype(float)
     logw = 0.3 * s[:, 0] * s[:, 1] - 0.7 * s[:, 2] + 0.2 * s[:, 0] * s[:, 1] * s[:, 3] + 1.5

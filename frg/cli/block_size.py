@@ -8,7 +8,8 @@ from ._common import add_command, progress
 
 
 def run(args):
-    from .. import _validate as V, dbn_rg as M, ising as I
+    from .. import _validate as V
+    from .._ml import dbn_rg as M, ising as I
 
     ratios = [float(x) for x in args.ratios.split(",") if x]
     V.in_range("ratios", ratios, 0.0, 100.0, low_open=True)

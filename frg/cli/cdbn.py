@@ -15,7 +15,7 @@ def run(args):
 
 
 def register(subparsers):
-    from ..ising import T_C
+    from .._ml.ising import T_C
 
     p = add_command(
         subparsers, "cdbn", run, "Convolutional DBN on 2D Ising: receptive field vs depth"

@@ -65,7 +65,7 @@ def sweep_function(args, swept):
             raise ValueError(f"--param {name}: sweepable options of flow are {list(_SWEEPABLE)}")
     reg = frg.make_regulator(args.regulator)
     # Validate the corners of the swept box eagerly (before compiling).
-    frg.lpa.validate_flow_inputs(
+    frg._flow.lpa.validate_flow_inputs(
         _potential(args), reg, args.d, args.N, args.Lambda, args.k_ir, args.grid, args.rho_max
     )
     fixed = {k: getattr(args, k) for k in _SWEEPABLE if k not in swept}
@@ -116,7 +116,7 @@ def run(args) -> dict:
         ks_out=ks,
         stepper=args.stepper,
     )
-    frg.lpa.validate_flow_inputs(
+    frg._flow.lpa.validate_flow_inputs(
         pot, reg, args.d, args.N, args.Lambda, args.k_ir, args.grid, args.rho_max
     )
     progress(f"compiling and solving the LPA flow on {args.grid} cells ...")

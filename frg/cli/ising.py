@@ -8,7 +8,7 @@ from ._common import add_command, progress
 
 
 def run(args):
-    from .. import ising as I
+    from .._ml import ising as I
 
     progress(f"{args.algorithm} L={args.L} T={args.T} chains={args.chains} sweeps={args.sweeps}")
     fn = I.metropolis if args.algorithm == "metropolis" else I.swendsen_wang

@@ -15,7 +15,7 @@ def _ints(s):
 
 
 def run(args):
-    from .. import dbn_rg as M, ising as I
+    from .._ml import dbn_rg as M, ising as I
 
     T = args.T if args.T is not None else 1.0 / args.J
     hidden = _ints(args.hidden)

@@ -8,7 +8,7 @@ from ._common import add_command, progress
 
 
 def run(args):
-    from .. import ising as I, pca_rg as P, phi4
+    from .._ml import ising as I, pca_rg as P, phi4
 
     L = args.L
     fr = np.unique(np.geomspace(1.0, 2.0 / (L * L), 14))[::-1]

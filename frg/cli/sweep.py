@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..sweep import param_grid, parse_param_spec, sweep
+from frg import param_grid, parse_param_spec, sweep
+
 from ._common import progress
 
 SWEEPABLE = ("flow", "exponents", "cascade")

@@ -8,7 +8,8 @@ from ._common import add_command, progress
 
 
 def run(args):
-    from .. import _validate as V, vrg as G
+    from .. import _validate as V
+    from .._ml import vrg as G
 
     n = V.integer("n", args.n, 4, 14)
     if n % 2:

@@ -20,8 +20,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from . import _validate
-from ._x64 import x64
+from .. import _validate
+from .._x64 import x64
 from .lpa import RhoPotential, solve_flow, validate_flow_inputs
 from .regulators import AbstractRegulator, Litim
 

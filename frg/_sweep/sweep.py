@@ -39,7 +39,7 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from . import _validate
+from .. import _validate
 
 __all__ = ["SweepResult", "param_grid", "parse_param_spec", "sweep", "CheckpointError"]
 
@@ -166,7 +166,7 @@ def _atomic_write(path: Path, write: Callable[[object], None], mode: str = "wb")
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 

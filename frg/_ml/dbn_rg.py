@@ -15,7 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _validate as V, ising as I, rbm as R, receptive as RF
+from .. import _validate as V
+from . import ising as I, rbm as R, receptive as RF
 
 
 class DBNResult(NamedTuple):

@@ -39,10 +39,11 @@ import numpy as np
 import optimistix as optx
 from jax import lax
 
-from . import _validate
+from .. import _validate
+from .._flow.regulators import AbstractRegulator
+from .._x64 import as_float64, x64
 from ._newton import ACCEPT, attach_implicit, newton
-from ._x64 import as_float64, x64
-from .regulators import AbstractRegulator
+from .taylor import Taylor
 from .truncations import LPA, AbstractTruncation, LPAPrime, by_grid_degree, grid_degree
 
 __all__ = [
@@ -67,17 +68,22 @@ STATUS = {
     4: "non-finite",
 }
 
+
 #: CLI/registry of truncations: name -> factory(order) (extendable, e.g. "de2").
+def _taylor(order=None):
+    order = 6 if order is None else _validate.integer("order", order, 2, 16)
+    return Taylor(order=order)
+
+
 TRUNCATIONS = {
     "lpa": lambda order=None: LPA(),
     "lpa-prime": lambda order=None: LPAPrime(),
+    "taylor": _taylor,
 }
 
 
 def make_truncation(name: str, order: int | None = None) -> AbstractTruncation:
     """Truncation by name (``lpa``, ``lpa-prime``, ``taylor`` [order], ...)."""
-    if name == "taylor" and "taylor" not in TRUNCATIONS:  # registered lazily
-        from . import taylor  # noqa: F401
     try:
         fac = TRUNCATIONS[name]
     except KeyError:
@@ -652,7 +658,7 @@ def plot_nu_vs_d(regulator=None, Ns=(1, 2, 3, 4, 10, 100), ds=None, *, path=None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .regulators import Litim
+    from .._flow.regulators import Litim
 
     regulator = Litim() if regulator is None else regulator
     ds = np.linspace(2.5, 3.95, 30) if ds is None else np.asarray(ds, dtype=float)

@@ -27,9 +27,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._validate import finite, in_range, integer
+from .._x64 import x64
 from . import lpa
-from ._validate import finite, in_range, integer
-from ._x64 import x64
 from .threshold import ThresholdRule
 
 __all__ = ["PhiPotential", "ZeroDResult", "solve_zero_d", "zero_d_rule"]

@@ -21,9 +21,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validate as val
-from ._x64 import x64
-from .cascade import STATUS, CDBNResult, _capacity, _check_common, cdbn_potential, scale_schedule
+from .. import _validate as val
+from .._flow.regulators import AbstractRegulator
+from .._x64 import x64
 from .crbm import kernel_width, rbm_stack
 from .lattice import (
     BackgroundGrid,
@@ -32,7 +32,7 @@ from .lattice import (
     lattice_lpa,
     lattice_momenta,
 )
-from .regulators import AbstractRegulator
+from .layers import STATUS, CDBNResult, _capacity, _check_common, cdbn_potential, scale_schedule
 
 __all__ = ["CascadeComparison", "compare_cascade", "layer_kernel_widths", "plot_cascade"]
 

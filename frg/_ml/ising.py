@@ -27,8 +27,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validate as V
-from ._x64 import x64
+from .. import _validate as V
+from .._x64 import x64
 
 T_C = 2.0 / np.log1p(np.sqrt(2.0))
 """Onsager's critical temperature 2/ln(1+√2) (J = k_B = 1)."""

@@ -30,10 +30,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from . import _validate as val
-from ._x64 import x64
+from .. import _validate as val
+from .._flow.regulators import AbstractRegulator
+from .._x64 import x64
 from .lattice import check_lattice_regulator
-from .regulators import AbstractRegulator
 
 __all__ = [
     "ConvRBM",

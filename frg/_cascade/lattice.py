@@ -31,9 +31,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validate as val
-from ._x64 import x64
-from .regulators import AbstractRegulator
+from .. import _validate as val
+from .._flow.regulators import AbstractRegulator
+from .._x64 import x64
 
 __all__ = [
     "LatticeMomenta",

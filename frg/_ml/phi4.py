@@ -14,8 +14,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validate as V
-from ._x64 import x64
+from .. import _validate as V
+from .._x64 import x64
 
 
 class Phi4Run(NamedTuple):

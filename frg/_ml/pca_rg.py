@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _validate as V
+from .. import _validate as V
 
 
 class PCAFlow(NamedTuple):

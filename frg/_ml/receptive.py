@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _validate as V
+from .. import _validate as V
 
 
 def dense_receptive_fields(weights):

@@ -25,8 +25,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from . import _validate as V
-from ._x64 import x64
+from .. import _validate as V
+from .._x64 import x64
 from .ising import all_spin_states
 
 
@@ -112,7 +112,7 @@ def vrg_analysis(H_v, params):
     Returns: :class:`VRGResult` (couplings of −H_rbm(h), n_h ≤ 16).
 
     Example:
-        >>> from frg.vrg import chain_energy
+        >>> from frg._ml.vrg import chain_energy
         >>> H = chain_energy(0.5, 6)
         >>> params, kl_history = frg.fit_rbm_exact(H, 3, steps=300)
         >>> r = frg.vrg_analysis(H, params)
@@ -157,7 +157,7 @@ def fit_rbm_exact(H_v, n_hidden, *, steps=1500, lr=0.05, seed=0):
     Returns: (a, b, W) float64 arrays and the KL history (np.ndarray).
 
     Example:
-        >>> from frg.vrg import chain_energy
+        >>> from frg._ml.vrg import chain_energy
         >>> (a, b, W), hist = frg.fit_rbm_exact(chain_energy(0.5, 6), 3, steps=300)
         >>> W.shape, bool(hist[-1] < hist[0])
         ((6, 3), True)
@@ -226,7 +226,7 @@ def vrg_hidden_hamiltonian(H_v, params):
     Returns: (Walsh couplings dict of −H'(h), ln Z, ln Z').
 
     Example:
-        >>> from frg.vrg import chain_energy, decimation_rbm
+        >>> from frg._ml.vrg import chain_energy, decimation_rbm
         >>> J, log_z, log_zp = frg.vrg_hidden_hamiltonian(chain_energy(0.5, 6), decimation_rbm(6))
         >>> round(J[0b011], 6), round(float(frg.decimation_K(0.5)), 6)   # K' = ½ ln cosh 2K
         (0.21689, 0.21689)

@@ -22,8 +22,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from . import _validate as V
-from ._x64 import x64
+from .. import _validate as V
+from .._x64 import x64
 
 
 class RBMParams(NamedTuple):

@@ -26,14 +26,14 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
-from . import _validate
+from .. import _validate
+from .._flow.regulators import AbstractRegulator, Exponential
+from .._flow.threshold import threshold
+from .._x64 import x64
 from ._de2_cheb import bary_weights_at, cheb_grid
 from ._de2_flow import de2_flow
 from ._de2_on import on_flow
 from ._de2_quad import MomentumRule, momentum_rule
-from ._x64 import x64
-from .regulators import AbstractRegulator, Exponential
-from .threshold import threshold
 
 __all__ = [
     "DE2FixedPoint",

@@ -37,15 +37,15 @@ import lineax as lx
 import numpy as np
 import optimistix as optx
 
-from . import _validate as val
-from ._x64 import x64
+from .. import _validate as val
+from .._flow.regulators import AbstractRegulator
+from .._x64 import x64
 from .lattice import (
     BackgroundGrid,
     LatticeMomenta,
     check_lattice_regulator,
     resolve_lattice,
 )
-from .regulators import AbstractRegulator
 
 __all__ = [
     "LAYER_TYPES",

@@ -21,8 +21,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from .regulators import AbstractRegulator
-from .threshold import _de_nodes, v_d
+from .._flow.regulators import AbstractRegulator
+from .._flow.threshold import _de_nodes, v_d
 
 
 class MomentumRule(eqx.Module):

@@ -38,10 +38,10 @@ import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 
+from .._validate import finite, in_range, integer
+from .._x64 import as_float64, x64
 from . import _grid
 from ._rosenbrock import Rodas4, Rodas5P, _AbstractRodas, tridiagonal_jvp
-from ._validate import finite, in_range, integer
-from ._x64 import as_float64, x64
 from .regulators import AbstractRegulator
 from .scaling import eta_rule
 from .threshold import ThresholdRule, threshold_rule

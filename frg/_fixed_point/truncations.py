@@ -35,8 +35,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .regulators import AbstractRegulator
-from .scaling import FlowRules, eta_lpa_prime, flow_rules, lpa_flow
+from .._flow.regulators import AbstractRegulator
+from .._flow.scaling import FlowRules, eta_lpa_prime, flow_rules, lpa_flow
 
 __all__ = ["AbstractTruncation", "LPA", "LPAPrime", "rho_scale"]
 

@@ -24,8 +24,7 @@ import equinox as eqx
 import jax.numpy as jnp
 from jax.experimental import jet
 
-from .fixed_point import TRUNCATIONS
-from .scaling import lpa_flow
+from .._flow.scaling import lpa_flow
 from .truncations import AbstractTruncation, _rules, rho_scale
 
 __all__ = ["Taylor"]
@@ -104,13 +103,3 @@ class Taylor(AbstractTruncation):
 
     def nodes(self, params, regulator, N, d):
         return jnp.where((params[0] > 0) & (params[1] > 0), 1, 0)
-
-
-def _taylor(order=None):
-    from . import _validate
-
-    order = 6 if order is None else _validate.integer("order", order, 2, 16)
-    return Taylor(order=order)
-
-
-TRUNCATIONS["taylor"] = _taylor

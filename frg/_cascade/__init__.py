@@ -1,0 +1,1 @@
+"""_cascade (private; public names are re-exported by frg/__init__.py)."""

@@ -1,0 +1,1 @@
+"""_fixed_point (private; public names are re-exported by frg/__init__.py)."""

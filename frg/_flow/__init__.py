@@ -1,0 +1,1 @@
+"""_flow (private; public names are re-exported by frg/__init__.py)."""
