@@ -48,7 +48,7 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--alpha", type=float, default=2.0)
     args = ap.parse_args(argv)
-    reg = frg.Exponential(a=args.alpha)
+    reg = frg.Wetterich(a=args.alpha)
     rep = args.repeat
     c_lpa, w_lpa, lpa = time_jax(
         lambda: frg.de2_exponents(reg, d=3.0, grid=args.grid, frozen_z=True), repeats=rep

@@ -126,7 +126,7 @@ def main(argv=None):
     print(f"grid M=32 L=10: nu = {float(ex_c.nu):.12f}, compile ~ {ccomp:.2f} s, ")
     print(f"  warm {cwarm * 1e3:.1f} ms/point, table warm {ctab:.3f} s ({okc}/100 WF), ")
     print(f"  max |nu(M=32) - nu(default grid)| over the table = {dnu:.1e}")
-    expo = frg.Exponential()
+    expo = frg.Wetterich()
     _, ewarm, _ = time_jax(lambda: frg.critical_exponents(expo, N=1.0, d=3.0))
     print(f"exponential regulator N=1 d=3 (M=56): warm {ewarm * 1e3:.1f} ms/point")
 

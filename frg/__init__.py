@@ -2,7 +2,7 @@
 
 Public API (re-exported from private modules, diffrax-style):
 
-- regulators: :class:`AbstractRegulator`, :class:`Litim`, :class:`Exponential`,
+- regulators: :class:`AbstractRegulator`, :class:`Litim`, :class:`Wetterich`,
   :class:`PowerLaw`, :class:`Mass`, :class:`CustomShape`, :func:`make_regulator`
 - threshold functions: :class:`ThresholdRule`, :func:`threshold_rule`,
   :func:`threshold`, :func:`litim_threshold`, :func:`v_d`
@@ -101,6 +101,7 @@ from ._flow.regulators import (
     Litim as Litim,
     Mass as Mass,
     PowerLaw as PowerLaw,
+    Wetterich as Wetterich,
     make_regulator as make_regulator,
 )
 from ._flow.scaling import (
@@ -175,6 +176,11 @@ from ._ml.vrg import (
     vrg_analysis as vrg_analysis,
     vrg_hidden_hamiltonian as vrg_hidden_hamiltonian,
     walsh_couplings as walsh_couplings,
+)
+from ._results import (
+    RESULTS as RESULTS,
+    result_message as result_message,
+    result_name as result_name,
 )
 from ._sweep.sweep import (
     CheckpointError as CheckpointError,

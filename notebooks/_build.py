@@ -152,7 +152,7 @@ plt.xlabel("d"); plt.ylabel("nu (LPA, Litim)"); plt.ylim(0.45, 2.0); plt.legend(
         ),
         (
             "code",
-            """family = lambda a: frg.Exponential(a=a)
+            """family = lambda a: frg.Wetterich(a=a)
 for a in (1.0, 4.0, 16.0):
     print(a, float(frg.critical_exponents(family(a), N=1, d=3.0, truncation=frg.LPA(M=M)).nu))
 best = frg.pms(family, 2.0, 12.0, N=1, d=3.0, truncation=frg.LPA(M=M))
@@ -201,7 +201,7 @@ fig.tight_layout()""",
             "code",
             """# The layer kernels widen as k falls: width x k_l is roughly constant.
 ks = frg.scale_schedule(np.sqrt(4 * D + 1.0), 1e-3 * np.sqrt(4 * D + 1.0), 16)
-_, widths, width_times_k = frg.layer_kernel_widths(D, 64, ks, frg.Exponential())
+_, widths, width_times_k = frg.layer_kernel_widths(D, 64, ks, frg.Wetterich())
 print("width * k_l:", np.round(np.asarray(width_times_k), 3))""",
         ),
     ],

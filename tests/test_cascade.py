@@ -41,9 +41,9 @@ def test_lattice_momenta_weights():
 @pytest.mark.parametrize(
     "d,size,reg,tol",
     [
-        (1, 4096, frg.Exponential(), 2e-3),
-        (2, 256, frg.Exponential(), 3e-3),
-        (3, 64, frg.Exponential(), 5e-3),
+        (1, 4096, frg.Wetterich(), 2e-3),
+        (2, 256, frg.Wetterich(), 3e-3),
+        (3, 64, frg.Wetterich(), 5e-3),
         (1, 4096, frg.Litim(), 1e-2),
     ],
 )
@@ -56,7 +56,7 @@ def test_lattice_threshold_continuum_limit(d, size, reg, tol):
     assert np.max(np.abs(np.asarray(lat / cont - 1))) < tol
 
 
-@pytest.mark.parametrize("reg", [frg.Litim(), frg.Exponential()], ids=["litim", "exponential"])
+@pytest.mark.parametrize("reg", [frg.Litim(), frg.Wetterich()], ids=["litim", "wetterich"])
 def test_gaussian_exact(reg, momenta):
     """Quadratic V: reference and every L, both layer types, exact (shells telescope)."""
     grid = frg.background_grid(V_GAUSS)

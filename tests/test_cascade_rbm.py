@@ -80,7 +80,7 @@ def test_training_recovers_shell():
 
 
 @pytest.mark.parametrize(
-    "reg,tol", [(frg.Exponential(), 0.06), (frg.Litim(), 0.1)], ids=["exponential", "litim"]
+    "reg,tol", [(frg.Wetterich(), 0.06), (frg.Litim(), 0.1)], ids=["wetterich", "litim"]
 )
 def test_kernel_width_scales_as_inverse_k(reg, tol):
     """64², k_l = 0.5·1.4^−l, l = 0..5 (1 ≪ 1/k ≪ L): σ_l k_l constant within ±tol of median."""

@@ -35,12 +35,12 @@ def test_cli_exponents_de2_matches_api(capsys):
     import frg
 
     code = main(
-        "exponents --N 1 --d 3 --regulator exponential --truncation de2 --a 2 --M 16 --json".split()
+        "exponents --N 1 --d 3 --regulator wetterich --truncation de2 --a 2 --M 16 --json".split()
     )
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0 and len(out) == 1
     res = json.loads(out[0])
-    ex = frg.de2_exponents(frg.Exponential(a=2.0), N=1, d=3.0, grid=16)
+    ex = frg.de2_exponents(frg.Wetterich(a=2.0), N=1, d=3.0, grid=16)
     np.testing.assert_allclose([res["nu"], res["eta"]], [float(ex.nu), float(ex.eta)], rtol=1e-12)
     assert res["status"] == "success" and res["alpha"] == 2.0
     # O(∂²) η is positive and near 0.044 (Balog et al., PRL 123, 240604 (2019): η = 0.0443)
@@ -101,6 +101,6 @@ def test_sweep_exponents_bad_input(tmp_path, capsys):
     ]:
         assert main(["sweep", "exponents", "--param", spec, "--out", str(tmp_path), "--json"]) == 2
         assert match in json.loads(capsys.readouterr().out)["error"]
-    argv = ["sweep", "exponents", "--regulator", "exponential", "--param", "a=-1,2"]
+    argv = ["sweep", "exponents", "--regulator", "wetterich", "--param", "a=-1,2"]
     assert main([*argv, "--out", str(tmp_path), "--json"]) == 2
     assert "a must lie" in json.loads(capsys.readouterr().out)["error"]

@@ -13,7 +13,7 @@ ALPHA = 2.0  # near the PMS point of the exponential regulator
 
 @pytest.fixture(scope="module")
 def de2_16():
-    return frg.de2_exponents(frg.Exponential(a=ALPHA), d=3.0, grid=16)
+    return frg.de2_exponents(frg.Wetterich(a=ALPHA), d=3.0, grid=16)
 
 
 def _lpa_fd(regulator, d, w_guess, rho_guess, length, n):
@@ -48,7 +48,7 @@ def _lpa_fd(regulator, d, w_guess, rho_guess, length, n):
 
 
 def test_lpa_recovered_when_z_frozen():
-    reg = frg.Exponential(a=ALPHA)
+    reg = frg.Wetterich(a=ALPHA)
     lpa = frg.de2_exponents(reg, d=3.0, grid=16, frozen_z=True)
     assert lpa.status == "success"
     assert float(lpa.eta) == 0.0
@@ -62,7 +62,7 @@ def test_lpa_recovered_when_z_frozen():
 
 
 def test_grid_convergence(de2_16):
-    ex24 = frg.de2_exponents(frg.Exponential(a=ALPHA), d=3.0, grid=24)
+    ex24 = frg.de2_exponents(frg.Wetterich(a=ALPHA), d=3.0, grid=24)
     assert de2_16.status == ex24.status == "success"
     for key in ("nu", "eta", "omega"):
         a, b = float(getattr(de2_16, key)), float(getattr(ex24, key))
@@ -103,7 +103,7 @@ def test_cli_dict():
 )
 def test_invalid_input(kwargs):
     with pytest.raises(ValueError):
-        frg.de2_exponents(frg.Exponential(), **kwargs)
+        frg.de2_exponents(frg.Wetterich(), **kwargs)
 
 
 def test_litim_refused():
@@ -114,7 +114,7 @@ def test_litim_refused():
 def test_momentum_rule_matches_threshold():
     from frg._fixed_point._de2_quad import momentum_rule
 
-    reg = frg.Exponential(a=1.5)
+    reg = frg.Wetterich(a=1.5)
     rule = momentum_rule(reg, 3.0)
     m = 0.3
     l2 = rule.integrate(0.5 * rule.dt_r(0.0) / (rule.y + rule.g + m) ** 2)
@@ -170,7 +170,7 @@ def test_on_tensor_flow_consistency():
     from frg._fixed_point._de2_on import _node_loops, on_flow
     from frg._fixed_point.de2 import _setup
 
-    s = _setup(frg.Exponential(a=2.0), 3.0, 8, 0.2)
+    s = _setup(frg.Wetterich(a=2.0), 3.0, 8, 0.2)
     w = 10 * (s.rho - 0.05) + 3 * s.rho**2
     z = 1 + 0.5 * s.rho - 2 * s.rho**2
     fw, ft, fy = jax.jit(lambda w, z: on_flow(1, s.rho, s.dmat, s.rule, s.d, w, z, 0 * z, 0.04))(
@@ -196,8 +196,7 @@ def test_on_values_large_n_cli():
     and N → ∞: the exact large-N limit ν = 1/(d − 2) = 1, η = 0, ω = 4 − d = 1, approached
     with 1/N corrections ((1 − ν)N and ηN agree between N = 100 and 1000)."""
     ex = {
-        N: frg.de2_exponents(frg.Exponential(a=ALPHA), N=N, d=3.0, grid=16)
-        for N in (2, 3, 100, 1000)
+        N: frg.de2_exponents(frg.Wetterich(a=ALPHA), N=N, d=3.0, grid=16) for N in (2, 3, 100, 1000)
     }
     assert all(e.status == "success" for e in ex.values())
     assert float(ex[2].nu) == pytest.approx(0.6674598247, abs=1e-8)
@@ -221,7 +220,7 @@ def test_on_values_large_n_cli():
 
 @pytest.mark.slow
 def test_on_grid_convergence():
-    a, b = (frg.de2_exponents(frg.Exponential(a=ALPHA), N=2, d=3.0, grid=g) for g in (16, 20))
+    a, b = (frg.de2_exponents(frg.Wetterich(a=ALPHA), N=2, d=3.0, grid=g) for g in (16, 20))
     assert a.status == b.status == "success"
     for key in ("nu", "eta", "omega"):
         x, y = float(getattr(a, key)), float(getattr(b, key))
@@ -231,7 +230,7 @@ def test_on_grid_convergence():
 @pytest.mark.slow
 def test_on_lpa_limit():
     """Frozen z, ỹ: the O(2) LPA ν of an independent code path (frg.critical_exponents)."""
-    reg = frg.Exponential(a=ALPHA)
+    reg = frg.Wetterich(a=ALPHA)
     lpa = frg.de2_exponents(reg, N=2, d=3.0, grid=16, frozen_z=True)
     ref = frg.critical_exponents(reg, N=2.0, d=3.0)
     assert lpa.status == "success" and float(lpa.eta) == 0.0

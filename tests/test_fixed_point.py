@@ -117,7 +117,7 @@ def test_lpa_prime_litim():
 def test_grad_nu_wrt_regulator_parameter():
     # a small grid keeps the (separately compiled) gradient program cheap
     tr = frg.LPA(M=32, L=12.0)
-    f = lambda a: critical_exponents(frg.Exponential(a=a), N=1.0, d=3.0, truncation=tr).nu
+    f = lambda a: critical_exponents(frg.Wetterich(a=a), N=1.0, d=3.0, truncation=tr).nu
     g = float(jax.grad(f)(1.0))
     h = 1e-3
     fd = (float(f(1.0 + h)) - float(f(1.0 - h))) / (2 * h)
@@ -132,10 +132,10 @@ def test_pms_is_stationary_by_finite_differences():
     # central differences of ν itself (independent of the gradient code), and that the
     # stationary point is the minimum of ν(a) on the bracket (LPA, N = 1, d = 3).
     tr = frg.LPA(M=32, L=12.0)
-    res = frg.pms(lambda a: frg.Exponential(a=a), 4.0, 16.0, truncation=tr)
+    res = frg.pms(lambda a: frg.Wetterich(a=a), 4.0, 16.0, truncation=tr)
     assert res["status"] == "success"
     a = float(res["a"])
-    f = lambda a: float(critical_exponents(frg.Exponential(a=a), truncation=tr).nu)
+    f = lambda a: float(critical_exponents(frg.Wetterich(a=a), truncation=tr).nu)
     h = 1e-2
     slope_far = (f(4.0 + h) - f(4.0 - h)) / (2 * h)
     fd = (f(a + h) - f(a - h)) / (2 * h)
@@ -187,7 +187,7 @@ def test_taylor_truncation_converges_to_full_function():
 def test_lpa_prime_exponential_regulator():
     # LPA' with a regulator of non-compact support (m_{2,2} by quadrature, linear in η).
     # Our values on the M = 40 grid (not checked against published digits).
-    ex = critical_exponents(frg.Exponential(), N=1.0, d=3.0, truncation=frg.LPAPrime(M=40))
+    ex = critical_exponents(frg.Wetterich(), N=1.0, d=3.0, truncation=frg.LPAPrime(M=40))
     assert ex.fixed_point.status_name == "wilson-fisher"
     np.testing.assert_allclose(float(ex.eta), 0.0431316566, atol=1e-6)
     np.testing.assert_allclose(float(ex.nu), 0.6436089099, atol=1e-6)
@@ -224,13 +224,13 @@ def test_default_grid_converged_at_low_d():
     assert np.all(np.asarray(tab.fixed_point.params[:, 1:, 58:]) == 0.0)  # padding
 
 
-@pytest.mark.parametrize("reg", [frg.Litim(), frg.Exponential(a=8.0)], ids=["litim", "exp-a8"])
+@pytest.mark.parametrize("reg", [frg.Litim(), frg.Wetterich(a=8.0)], ids=["litim", "exp-a8"])
 def test_grid_reference_needs_no_spectrum(reg):
     # LPA.spectral_check is False: the reference solve at (1, 3) accepts a start vector
     # on one node and u != 0 alone. That holds only if every such root is Wilson-Fisher
     # (exactly one relevant direction); check it for every built-in start vector
     # (exponential a = 8: its first start vector fails, a later one converges).
-    from frg import fixed_point as fpm
+    from frg._fixed_point import engine as fpm
 
     tr = frg.LPA()
     one, three = jnp.asarray(1.0), jnp.asarray(3.0)

@@ -179,7 +179,7 @@ def test_dimensionless_rhs_matches_pointwise_form():
     )
     np.testing.assert_allclose(np.asarray(fv)[5:-5], np.asarray(pw)[5:-5], rtol=1e-4, atol=1e-6)
     # η part of the Litim threshold: (1 - η/(d+2))
-    re = frg.threshold_rule_eta(frg.Exponential(), 3.0)
+    re = frg.threshold_rule_eta(frg.Wetterich(), 3.0)
     rl = frg.threshold_rule_eta(frg.Litim(), 3.0)
     assert float(rl(0.0)) == pytest.approx(-C3 / 5.0, rel=1e-12)
     assert float(re(0.0)) < 0

@@ -119,7 +119,7 @@ def test_non_binary_data_rejected():
 
 
 def test_experiment_drivers_validate_before_sampling():
-    from frg import dbn_rg
+    from frg._ml import dbn_rg
 
     with pytest.raises(ValueError, match="L"):
         dbn_rg.mehta_schwab(L=2)

@@ -13,8 +13,10 @@ import frg
 ALL_REGULATORS = [
     (frg.Litim(), 3.0),
     (frg.Exponential(), 3.0),
-    (frg.Exponential(a=2.0, b=1.0), 3.0),
-    (frg.Exponential(a=1.0, b=2.0), 3.0),
+    (frg.Exponential(a=2.0), 3.0),
+    (frg.Wetterich(), 3.0),
+    (frg.Wetterich(a=2.0, b=1.0), 3.0),
+    (frg.Wetterich(a=1.0, b=2.0), 3.0),
     (frg.PowerLaw(n=2.0), 3.0),
     (frg.PowerLaw(n=3.0), 2.0),
     (frg.Mass(), 1.0),
@@ -82,11 +84,11 @@ def test_litim_d3_prefactor():
 def test_threshold_traceable_in_d_and_regulator_parameter():
     # vmap over d agrees with a loop; grad w.r.t. the exponential prefactor matches FD.
     ds = jnp.array([2.2, 3.0, 3.8])
-    batched = jax.vmap(lambda d: frg.threshold_rule(frg.Exponential(), d)(0.1))(ds)
-    looped = [frg.threshold_rule(frg.Exponential(), float(d))(0.1) for d in ds]
+    batched = jax.vmap(lambda d: frg.threshold_rule(frg.Wetterich(), d)(0.1))(ds)
+    looped = [frg.threshold_rule(frg.Wetterich(), float(d))(0.1) for d in ds]
     np.testing.assert_allclose(batched, looped, rtol=1e-14)
 
-    f = lambda a: frg.threshold_rule(frg.Exponential(a=a), 3.0)(0.2, 2)
+    f = lambda a: frg.threshold_rule(frg.Wetterich(a=a), 3.0)(0.2, 2)
     h = 1e-6
     np.testing.assert_allclose(jax.grad(f)(1.3), (f(1.3 + h) - f(1.3 - h)) / (2 * h), rtol=1e-7)
 
@@ -107,7 +109,7 @@ def test_bad_regulators_are_refused(reg, d, match):
 
 def test_make_regulator_by_name():
     assert isinstance(frg.make_regulator("litim"), frg.Litim)
-    assert float(frg.make_regulator("exponential", a=2.0).a) == 2.0
+    assert float(frg.make_regulator("wetterich", a=2.0).a) == 2.0
     with pytest.raises(ValueError, match="regulator must be one of"):
         frg.make_regulator("nope")
 
@@ -123,7 +125,7 @@ def _verdict(check, d):
 @pytest.mark.parametrize(
     "reg",
     [frg.Litim()]
-    + [frg.Exponential(a=a, b=b) for a in (-1.0, 0.5, 2.0) for b in (-1.0, 0.5, 1.0, 2.0)]
+    + [frg.Wetterich(a=a, b=b) for a in (-1.0, 0.5, 2.0) for b in (-1.0, 0.5, 1.0, 2.0)]
     + [frg.PowerLaw(n=n) for n in (0.5, 1.0, 1.4, 1.6, 2.0, 3.0)]
     + [frg.Mass()],
     ids=repr,

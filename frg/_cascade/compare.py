@@ -162,7 +162,7 @@ def compare_cascade(
 
     Args:
         potential: bare V(φ), ``jnp``-traceable.
-        regulator: finite-g(0) regulator (``frg.Litim()``, ``frg.Exponential()``, ...).
+        regulator: finite-g(0) regulator (``frg.Litim()``, ``frg.Wetterich()``, ...).
         d, size: dimension 1..3 and lattice extent L >= 2.
         layers: layer counts, each >= 1.
         Lambda: UV scale (default sqrt(4d + 1): Litim site-local at Λ).
@@ -176,7 +176,7 @@ def compare_cascade(
         :class:`CascadeComparison`.
 
     Example:
-        >>> cmp = frg.compare_cascade(lambda x: 0.25*x**2 + x**4/8, frg.Exponential(), 1, 16,
+        >>> cmp = frg.compare_cascade(lambda x: 0.25*x**2 + x**4/8, frg.Wetterich(), 1, 16,
         ...                           [8, 16, 32])
         >>> cmp.to_dict()["status"], round(float(cmp.slope), 2)
         ('success', -0.89)
@@ -269,9 +269,9 @@ def plot_cascade(cmp: CascadeComparison, path: str, regulator=None, d=None, size
         ``path``.
 
     Example:
-        >>> cmp = frg.compare_cascade(lambda x: 0.25*x**2 + x**4/8, frg.Exponential(), 1, 16,
+        >>> cmp = frg.compare_cascade(lambda x: 0.25*x**2 + x**4/8, frg.Wetterich(), 1, 16,
         ...                           [8, 16])
-        >>> frg.plot_cascade(cmp, "cascade.png", frg.Exponential(), 1, 16)
+        >>> frg.plot_cascade(cmp, "cascade.png", frg.Wetterich(), 1, 16)
         'cascade.png'
     """
     import matplotlib

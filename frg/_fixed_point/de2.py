@@ -27,7 +27,7 @@ import numpy as np
 import optimistix as optx
 
 from .. import _validate
-from .._flow.regulators import AbstractRegulator, Exponential
+from .._flow.regulators import AbstractRegulator, Wetterich
 from .._flow.threshold import threshold
 from .._x64 import x64
 from ._de2_cheb import bary_weights_at, cheb_grid
@@ -293,7 +293,7 @@ def de2_fixed_point(
     for ``(w, z, η, ρ̃₀)`` by Newton's method, from the LPA fixed point.
 
     Args:
-        regulator: a smooth regulator, e.g. ``frg.Exponential(a=α)``.
+        regulator: a smooth regulator, e.g. ``frg.Wetterich(a=α)``.
         N: number of field components, real 1 <= N <= 1000 (N > 1: with ỹ(ρ̃), η from the
             transverse z), see ``docs/de2.md``.
         d: dimension, 2 < d < 4.
@@ -308,7 +308,7 @@ def de2_fixed_point(
         :class:`DE2FixedPoint` with ``status``.
 
     Example:
-        >>> fp = frg.de2_fixed_point(frg.Exponential(a=2.0), d=3.0)
+        >>> fp = frg.de2_fixed_point(frg.Wetterich(a=2.0), d=3.0)
         >>> float(fp.eta)
 
     Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67, 065004 (2003).
@@ -403,7 +403,7 @@ def de2_exponents(
         :class:`DE2Exponents` (``nu``, ``omega``, ``eta``, ``theta``, ``status``).
 
     Example:
-        >>> ex = frg.de2_exponents(frg.Exponential(a=2.0), d=3.0)
+        >>> ex = frg.de2_exponents(frg.Wetterich(a=2.0), d=3.0)
         >>> float(ex.nu), float(ex.eta)
 
     Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67, 065004 (2003).
@@ -476,7 +476,7 @@ def _pms_fn(alpha, a: _PMSArgs):
 
 
 def _exponential(alpha):
-    return Exponential(a=alpha)
+    return Wetterich(a=alpha)
 
 
 @x64
@@ -502,7 +502,7 @@ def de2_pms(
         which: exponent made stationary, ``"nu"``, ``"eta"`` or ``"omega"``.
         N, d, grid, rho_max, norm: as :func:`de2_fixed_point`.
         bracket: α interval containing the stationary point.
-        family: ``α ↦ regulator`` (default ``frg.Exponential(a=α)``,
+        family: ``α ↦ regulator`` (default ``frg.Wetterich(a=α)``,
             ``R = α Z q²/(e^{q²/k²} − 1)``); e.g. ``lambda a: frg.CustomShape(r, params=a)``.
 
     Returns:
@@ -555,7 +555,7 @@ def de2_cli_exponents(
     *,
     N: float = 1,
     d: float = 3.0,
-    regulator: str = "exponential",
+    regulator: str = "wetterich",
     alpha: float | None = None,
     grid: int = 32,
     norm: float | str = 0.0,
@@ -565,8 +565,8 @@ def de2_cli_exponents(
     With ``alpha=None`` the exponential regulator's prefactor is set at its PMS value for ν.
 
     Args:
-        N, d, grid, norm: as :func:`de2_fixed_point`. regulator: only ``"exponential"``.
-        alpha: prefactor α of ``frg.Exponential(a=α)``, or ``None`` for the PMS value.
+        N, d, grid, norm: as :func:`de2_fixed_point`. regulator: only ``"wetterich"``.
+        alpha: prefactor α of ``frg.Wetterich(a=α)``, or ``None`` for the PMS value.
 
     Returns:
         JSON-ready dict (also ``truncation``, ``N``, ``d``, ``regulator``, ``norm``).
@@ -579,15 +579,15 @@ def de2_cli_exponents(
     Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67, 065004 (2003).
     """
     _validate.in_range("N", N, 1.0, 1000.0)
-    if regulator != "exponential":
-        raise ValueError(f"--truncation de2 supports regulator 'exponential'; got {regulator!r}")
+    if regulator != "wetterich":
+        raise ValueError(f"--truncation de2 supports regulator 'wetterich'; got {regulator!r}")
     if alpha is None:
         pms = de2_pms(which="nu", N=N, d=d, grid=grid, norm=norm)
         ex, a = pms.exponents, float(pms.alpha)
         status = pms.status
     else:
         _validate.in_range("alpha", alpha, 0.0, low_open=True)
-        ex = de2_exponents(Exponential(a=alpha), N=N, d=d, grid=grid, norm=norm)
+        ex = de2_exponents(Wetterich(a=alpha), N=N, d=d, grid=grid, norm=norm)
         a, status = float(alpha), ex.status
     return {
         "truncation": "de2",

@@ -582,7 +582,7 @@ def pms(
 ):
     """Principle of minimal sensitivity: the parameter a in [lower, upper] with dν/da = 0.
 
-    ``family(a)`` returns a regulator (e.g. ``lambda a: frg.Exponential(a=a)``).
+    ``family(a)`` returns a regulator (e.g. ``lambda a: frg.Wetterich(a=a)``).
     dν/da comes from ``jax.grad`` through the fixed point (implicit differentiation);
     its root in [lower, upper] is found by ``optimistix.root_find`` with
     ``optimistix.Bisection`` (the bracket must change sign; Newton on dν/da would
@@ -596,7 +596,7 @@ def pms(
         dict with ``a``, ``nu``, ``dnu_da`` (at the PMS point), ``iterations``, ``status``.
 
     Example:
-        >>> frg.pms(lambda a: frg.Exponential(a=a), 4.0, 16.0)["a"]   # ≈ 6.016
+        >>> frg.pms(lambda a: frg.Wetterich(a=a), 4.0, 16.0)["a"]   # ≈ 6.016
     """
     _validate.in_range("N", N, 1.0, 1000.0)
     _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)

@@ -118,7 +118,7 @@ def threshold_rule(regulator: AbstractRegulator, d, *, exact: bool = True) -> Th
         A rule ``ℓ`` with ``ℓ(w, n) = ℓ_n^d(w)``.
 
     Example:
-        >>> rule = frg.threshold_rule(frg.Exponential(), 3.0)
+        >>> rule = frg.threshold_rule(frg.Wetterich(), 3.0)
         >>> rule(jnp.array([0.0, 0.5]))
 
     Reference: Berges, Tetradis, Wetterich, Phys. Rep. 363, 223 (2002), eq. (4.12).

@@ -45,8 +45,8 @@ def sweep_function(args, swept):
 
     import frg
     from frg import _validate as val
-    from frg.cascade import _check_common, cdbn_potential, scale_schedule
-    from frg.cascade_compare import readout, resolve_scales
+    from frg._cascade.compare import readout, resolve_scales
+    from frg._cascade.layers import _check_common, cdbn_potential, scale_schedule
 
     for name in swept:
         if name not in _SWEEPABLE:
@@ -99,7 +99,7 @@ def run(args) -> dict:
     import jax.numpy as jnp
 
     import frg
-    from frg.cascade_compare import compare_cascade, plot_cascade
+    from frg._cascade.compare import compare_cascade, plot_cascade
 
     layers = _layers(args.layers)
     V = _bare(args.m2, args.lam, args.g6)

@@ -22,7 +22,7 @@ def register(subparsers) -> None:
 
 def add_arguments(p) -> None:
     """The options of ``frg exponents`` (shared with ``frg sweep exponents``)."""
-    from frg.fixed_point import TRUNCATIONS
+    from frg import TRUNCATIONS
 
     p.add_argument("--N", type=float, default=1.0, help="number of components, 1 <= N <= 1000")
     p.add_argument("--d", type=float, default=3.0, help="dimension, 2 < d < 4")
@@ -58,9 +58,8 @@ def _truncation(args, d=None):
     a grid truncation gets :func:`frg.grid_degree` of the lowest ``d``)."""
     import dataclasses
 
-    from frg import _validate
-    from frg.fixed_point import make_truncation
-    from frg.truncations import with_grid_degree
+    from frg import _validate, make_truncation
+    from frg._fixed_point.truncations import with_grid_degree
 
     if args.truncation == "taylor" and args.order is None:
         raise ValueError("--truncation taylor needs --order n (n >= 2)")
@@ -117,7 +116,7 @@ def sweep_groups(args, params):
     (:data:`GROUP_MIN_POINTS` points per extra group move to a smaller grid than the
     lowest d's). ``None`` (one group, the lowest d's grid) otherwise, for ``--M``, or a
     non-grid truncation."""
-    from frg.truncations import by_grid_degree
+    from frg._fixed_point.truncations import by_grid_degree
 
     if "d" not in params or args.M is not None or args.truncation not in ("lpa", "lpa-prime"):
         return None
@@ -132,7 +131,7 @@ def sweep_function(args, swept):
     """``fn(params) -> {nu, omega, eta, theta, status}`` over N, d and the regulator's a."""
     import jax.numpy as jnp
 
-    from frg.fixed_point import critical_exponents
+    from frg import critical_exponents
 
     tr = _truncation(args, swept.get("d", args.d))  # the lowest d's grid (see sweep_groups)
     fixed = {"N": args.N, "d": args.d, "a": args.a}
@@ -157,8 +156,7 @@ def sweep_function(args, swept):
 
 
 def _run(args) -> dict:
-    from frg import _validate
-    from frg.fixed_point import STATUS, critical_exponents
+    from frg import STATUS, _validate, critical_exponents
 
     _validate.in_range("N", args.N, 1.0, 1000.0)
     _validate.in_range("d", args.d, 2.0, 4.0, low_open=True, high_open=True)
@@ -226,7 +224,7 @@ def _run(args) -> dict:
 
 def _run_de2(args) -> dict:
     """``--truncation de2``: the O(∂²) derivative expansion (frg.de2), timed warm."""
-    from frg.de2 import de2_cli_exponents
+    from frg._fixed_point.de2 import de2_cli_exponents
 
     kw = dict(N=int(args.N), d=args.d, regulator=args.regulator, alpha=args.a)
     if args.M is not None:
