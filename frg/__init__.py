@@ -123,6 +123,14 @@ from ._flow.zero_d import (
     ZeroDResult as ZeroDResult,
     solve_zero_d as solve_zero_d,
 )
+from ._io import (
+    Results as Results,
+    check_output_dir as check_output_dir,
+    check_output_file as check_output_file,
+    jsonable as jsonable,
+    load as load,
+    save_results as save_results,
+)
 from ._ml.dbn_rg import (
     DBNResult as DBNResult,
     block_size_vs_temperature as block_size_vs_temperature,

@@ -7,6 +7,7 @@ compiled, and raise ``ValueError`` naming the argument and its valid range.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 
 import numpy as np
@@ -68,3 +69,39 @@ def decreasing(name: str, values: Iterable[float]) -> np.ndarray:
     if arr.ndim != 1 or arr.size < 2 or not np.all(np.diff(arr) < 0):
         raise ValueError(f"{name} must be a strictly decreasing sequence of at least 2 numbers")
     return arr
+
+
+def memory_limit() -> int:
+    """Bytes one computation may allocate: ``FRG_MEMORY_LIMIT_GB`` (GiB) if set, else half
+    the machine's physical memory (8 GiB where that cannot be read)."""
+    env = os.environ.get("FRG_MEMORY_LIMIT_GB")
+    if env:
+        try:
+            return int(float(env) * 2**30)
+        except ValueError:
+            raise ValueError(f"FRG_MEMORY_LIMIT_GB must be a number of GiB; got {env!r}") from None
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def memory(name: str, nbytes: float, what: str) -> None:
+    """``ValueError`` naming ``name`` if ``what`` needs more than :func:`memory_limit` bytes.
+
+    Call it with an estimate of the largest allocation before anything is allocated or
+    compiled, e.g. ``memory("grid", 8 * n * n_saved, "the saved U(rho, k)")``.
+    """
+    limit = memory_limit()
+    if nbytes > limit:
+        raise ValueError(
+            f"{name}: {what} needs about {_gib(nbytes)}, more than the memory limit "
+            f"{_gib(limit)} (set FRG_MEMORY_LIMIT_GB to change it; default half the RAM)"
+        )
+
+
+def _gib(nbytes: float) -> str:
+    for unit, size in (("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if nbytes >= size:
+            return f"{nbytes / size:.3g} {unit}"
+    return f"{nbytes / 2**10:.3g} KiB"
