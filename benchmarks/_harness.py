@@ -1,8 +1,10 @@
 """Shared timing helpers for the benchmark scripts.
 
-Every benchmark warms up (the first call compiles; its time minus the warm time is
-reported as compile time), times warm calls with ``block_until_ready``, and prints
-a ratio against a baseline run in the same process.
+Method (every ratio in RESULTS.md): the same problem at the same accuracy on both
+sides, run in the same process; both sides warmed up (the first call compiles: its
+time minus the median warm time is reported as compile time); the same number of
+timed repeats on both sides, each ended by ``block_until_ready``; the median AND the
+best reported, and failures counted separately (a failed solve is not a timing).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from collections.abc import Callable
 
 import jax
+import numpy as np
 
 
 def machine() -> dict:
@@ -48,27 +51,63 @@ def block(x):
     )
 
 
-def time_jax(fn: Callable, *args, repeats: int = 5) -> tuple[float, float, object]:
-    """(compile_seconds, warm_seconds (best of ``repeats``), result) of ``fn(*args)``."""
+def timeit(fn: Callable, *args, repeats: int = 5, warmup: int = 1) -> dict:
+    """Time ``fn(*args)`` the way every ratio in RESULTS.md is timed.
+
+    ``warmup`` untimed calls first (the first one compiles: its time minus the median
+    warm time is reported as ``compile_s``), then ``repeats`` timed calls, each ended
+    by ``block_until_ready`` (a no-op for NumPy/SciPy results). Use the SAME ``repeats``
+    for frg and its baseline, and compare with :func:`ratio`.
+
+    Returns:
+        ``{"compile_s", "median_s", "best_s", "repeats", "result"}`` (result: last output).
+    """
     t0 = time.perf_counter()
-    out = block(fn(*args))
+    out = block(fn(*args)) if warmup else None
     first = time.perf_counter() - t0
-    best = float("inf")
+    for _ in range(max(warmup - 1, 0)):
+        out = block(fn(*args))
+    times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         out = block(fn(*args))
-        best = min(best, time.perf_counter() - t0)
-    return max(first - best, 0.0), best, out
+        times.append(time.perf_counter() - t0)
+    med = float(np.median(times))
+    return {
+        "compile_s": max(first - med, 0.0) if warmup else None,
+        "median_s": med,
+        "best_s": float(np.min(times)),
+        "repeats": repeats,
+        "result": out,
+    }
 
 
-def time_py(fn: Callable, *args, repeats: int = 1) -> tuple[float, object]:
-    """(best seconds, result) of a plain Python/NumPy baseline."""
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn(*args)
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+def ratio(baseline: dict, ours: dict) -> dict:
+    """Speed-up of ``ours`` over ``baseline`` (two :func:`timeit` dicts with the same
+    number of repeats): ``{"median": ..., "best": ...}`` (baseline time / ours)."""
+    if baseline["repeats"] != ours["repeats"]:
+        raise ValueError("compare timings with the same number of repeats")
+    return {
+        "median": baseline["median_s"] / ours["median_s"],
+        "best": baseline["best_s"] / ours["best_s"],
+    }
+
+
+def timing_row(t: dict) -> dict:
+    """The JSON-able part of a :func:`timeit` dict (no result)."""
+    return {k: v for k, v in t.items() if k != "result"}
+
+
+def time_jax(fn: Callable, *args, repeats: int = 5) -> tuple[float, float, object]:
+    """(compile_seconds, best warm seconds, result); prefer :func:`timeit` (median too)."""
+    t = timeit(fn, *args, repeats=repeats)
+    return t["compile_s"], t["best_s"], t["result"]
+
+
+def time_py(fn: Callable, *args, repeats: int = 5) -> tuple[float, object]:
+    """(best warm seconds, result) after one warm-up call; prefer :func:`timeit`."""
+    t = timeit(fn, *args, repeats=repeats)
+    return t["best_s"], t["result"]
 
 
 def emit(rows: list[dict], as_json: bool) -> None:
