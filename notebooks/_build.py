@@ -170,7 +170,7 @@ notebook(
 
 Each Wetterich step k → k' is one Gaussian convolutional RBM layer (visible
 precision p̂² + R_k + U'', shell |ŵ|² = R_k − R_k'); L layers approximate the
-continuum cascade with error O(1/L). Mathematics: `shared/design/cascade.md`,
+continuum cascade with error O(1/L). Mathematics: `docs/theory/cascade.md`,
 implementation notes: `docs/cascade.md`.""",
         ),
         (

@@ -9,7 +9,7 @@ and the per-L diagnostics (non-normalisable layers, explicit instability).
 :func:`plot_cascade` draws the potentials, the error vs L and the layer kernels
 w(x) in real space with width × k_l across the stack.
 
-Reference: shared/design/cascade.md ("What compare means").
+Reference: docs/theory/cascade.md ("The comparison").
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def compare_cascade(
         >>> cmp.to_dict()["status"], round(float(cmp.slope), 2)
         ('success', -0.89)
 
-    Reference: shared/design/cascade.md; S. N. Shah, arXiv:1904.10869 (2019).
+    Reference: docs/theory/cascade.md; S. N. Shah, arXiv:1904.10869 (2019).
     """
     d, size = _check_common(d, size, regulator, layer_type)
     layers = tuple(val.integer("layers", L, 1) for L in layers)
@@ -247,7 +247,7 @@ def layer_kernel_widths(d: int, size: int, ks, regulator: AbstractRegulator):
         >>> w.shape, bool(jnp.all(jnp.diff(widths) > 0))   # widths grow as k falls
         ((4, 16, 16), True)
 
-    Reference: shared/design/cascade.md (property 4); S. N. Shah, arXiv:1904.10869 (2019)
+    Reference: docs/theory/cascade.md (property 4); S. N. Shah, arXiv:1904.10869 (2019)
     (receptive field growing as k falls).
     """
     d = val.integer("d", d, 1, 3)

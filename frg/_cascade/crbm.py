@@ -15,7 +15,7 @@ The module is pure: parameters live in the variables dict (``precision`` Â on t
 FFT grid, ``kernel`` w(x) in real space), so every method is ``jit``/``vmap``/``grad``
 friendly through ``module.apply(variables, ..., method=...)``.
 
-Reference: shared/design/cascade.md ("One layer", "Sampling and training");
+Reference: docs/theory/cascade.md ("One layer", "Sampling and training");
 P. Mehta and D. J. Schwab, arXiv:1410.3831 (2014); H. Lee et al., ICML 2009 (CDBN).
 """
 
@@ -75,7 +75,7 @@ class ConvRBM(nn.Module):
         >>> bool(model.apply(variables, method=frg.ConvRBM.delta_u) < 0)
         True
 
-    Reference: shared/design/cascade.md ("One layer"); S. N. Shah, arXiv:1904.10869 (2019);
+    Reference: docs/theory/cascade.md ("One layer"); S. N. Shah, arXiv:1904.10869 (2019);
     H. Lee, R. Grosse, R. Ranganath, A. Ng, ICML 2009 (convolutional RBMs).
     """
 
@@ -177,7 +177,7 @@ def rbm_layer(shape, k, kp, regulator: AbstractRegulator, curvature=0.0):
         >>> bool(model.apply(variables, method=frg.ConvRBM.normalisable))
         True
 
-    Reference: shared/design/cascade.md ("One layer"); S. N. Shah, arXiv:1904.10869 (2019).
+    Reference: docs/theory/cascade.md ("One layer"); S. N. Shah, arXiv:1904.10869 (2019).
     """
     shape = tuple(val.integer("lattice", n, 2) for n in shape)
     val.integer("d", len(shape), 1, 3)
@@ -213,7 +213,7 @@ def rbm_stack(shape, ks, regulator: AbstractRegulator, curvature=0.0):
         >>> stacked["params"]["kernel"].shape
         (4, 8)
 
-    Reference: shared/design/cascade.md ("The finite-layer CDBN"); S. N. Shah,
+    Reference: docs/theory/cascade.md ("The finite-layer CDBN"); S. N. Shah,
     arXiv:1904.10869 (2019).
     """
     shape = tuple(val.integer("lattice", n, 2) for n in shape)
@@ -250,7 +250,7 @@ def gibbs_sample(model: ConvRBM, variables, key, n_chains: int, n_steps: int):
         >>> v.shape
         (256, 8)
 
-    Reference: shared/design/cascade.md ("Sampling and training").
+    Reference: docs/theory/cascade.md ("Sampling and training").
     """
     n_chains = val.integer("n_chains", n_chains, 1)
     n_steps = val.integer("n_steps", n_steps, 1)
@@ -288,7 +288,7 @@ def ancestral_sample(model: ConvRBM, stacked, key, n_samples: int):
         >>> frg.ancestral_sample(model, stacked, jax.random.PRNGKey(1), 512).shape
         (512, 8)
 
-    Reference: shared/design/cascade.md ("Sampling and training"); G. E. Hinton, S. Osindero,
+    Reference: docs/theory/cascade.md ("Sampling and training"); G. E. Hinton, S. Osindero,
     Y.-W. Teh, Neural Comput. 18, 1527 (2006) (ancestral sampling of a DBN).
     """
     n_samples = val.integer("n_samples", n_samples, 1)
@@ -403,7 +403,7 @@ def train_layer(
         >>> [round(float(s), 2) for s in shell[:3]]   # R_k − R_k' = 0.75, 0.41, 0
         [0.76, 0.41, 0.0]
 
-    Reference: shared/design/cascade.md ("Sampling and training"); G. E. Hinton, Neural
+    Reference: docs/theory/cascade.md ("Sampling and training"); G. E. Hinton, Neural
     Comput. 14, 1771 (2002) (contrastive divergence).
     """
     if method not in ("likelihood", "cd"):

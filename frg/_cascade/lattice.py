@@ -18,7 +18,7 @@ controller as the flow is integrated piecewise between them (``lax.scan`` over i
 adaptive diffrax solve each), so the solver steps exactly across them.
 
 Reference: C. Wetterich, Phys. Lett. B 301, 90 (1993); D. F. Litim, Phys. Rev. D 64,
-105007 (2001); shared/design/cascade.md.
+105007 (2001); docs/theory/cascade.md.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def lattice_momenta(d: int, size: int) -> LatticeMomenta:
         >>> frg.lattice_momenta(2, 64).q.shape
         (545,)
 
-    Reference: shared/design/conventions.md (lattice dispersion).
+    Reference: docs/theory/conventions.md (lattice dispersion).
     """
     p2 = lattice_p2(d, size)
     key = np.round(p2.ravel(), 12)
@@ -344,7 +344,7 @@ def lattice_lpa(
         (0, (61,))
 
     Reference: C. Wetterich, Phys. Lett. B 301, 90 (1993) (LPA of the Wetterich equation);
-    shared/design/cascade.md ("Continuum cascade").
+    docs/theory/cascade.md ("The reference").
     """
     d = val.integer("d", d, 1, 3)
     size = val.integer("lattice", size, 2)

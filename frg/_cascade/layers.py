@@ -21,7 +21,7 @@ layer where the accumulated von Neumann amplification of grid-scale round-off,
 Π_l max_φ̄ |1 − 4 D_l(φ̄)/h²| with D = ∂ΔU/∂c, exceeds 1e8 (round-off grown to
 ~1e-8), at the φ̄ of the largest factor.
 
-Reference: shared/design/cascade.md; S. N. Shah, "Variational approach to unsupervised
+Reference: docs/theory/cascade.md; S. N. Shah, "Variational approach to unsupervised
 learning", arXiv:1904.10869 (2019) (the seed: a cascade of RBMs as a CDBN); C. Wetterich,
 Phys. Lett. B 301, 90 (1993).
 """
@@ -92,7 +92,7 @@ def layer_delta_u(regulator: AbstractRegulator, momenta: LatticeMomenta, k, kp, 
         >>> [round(float(x), 4) for x in dU], float(edge)
         ([-0.4188, -0.3506], 2.25)
 
-    Reference: shared/design/cascade.md ("One layer"); S. N. Shah, arXiv:1904.10869 (2019).
+    Reference: docs/theory/cascade.md ("One layer"); S. N. Shah, arXiv:1904.10869 (2019).
     """
     a, shell, edge = _shell_terms(regulator, momenta, k, kp)
     den = a[None, :] + jnp.asarray(c)[..., None]
@@ -124,7 +124,7 @@ def one_loop_potential(V_values, curvature, regulator, momenta, Lambda, k_ir):
         >>> round(float(U[2]), 4)   # Gaussian V: a constant shift
         -0.6698
 
-    Reference: shared/design/cascade.md (property 1); S. N. Shah, arXiv:1904.10869 (2019).
+    Reference: docs/theory/cascade.md (property 1); S. N. Shah, arXiv:1904.10869 (2019).
     """
     dU, _, _ = layer_delta_u(regulator, momenta, Lambda, k_ir, curvature)
     return jnp.asarray(V_values) + dU
@@ -335,7 +335,7 @@ def cdbn_potential(
         >>> r.report()["status"], r.U.shape
         ('success', (61,))
 
-    Reference: shared/design/cascade.md ("The finite-layer CDBN"); S. N. Shah,
+    Reference: docs/theory/cascade.md ("The finite-layer CDBN"); S. N. Shah,
     arXiv:1904.10869 (2019); C. Wetterich, Phys. Lett. B 301, 90 (1993).
     """
     d, size = _check_common(d, size, regulator, layer_type)

@@ -11,7 +11,7 @@ around one optimistix solve (``_search``).
 
 Stability: the flow rows linearised, the slaved unknowns eliminated through the
 constraint rows (Schur complement) → matrix A; θ_i = −eig(A), sorted by decreasing
-real part; ν = 1/θ_1, ω = −θ_2 (``shared/design/conventions.md``).
+real part; ν = 1/θ_1, ω = −θ_2 (``docs/theory/conventions.md``).
 
 Classification (``FixedPoint.status``): 0 Wilson–Fisher (converged, u ≢ 0, exactly
 one relevant direction θ > 0, one node of u); 1 Newton did not converge; 2 Gaussian

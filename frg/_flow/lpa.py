@@ -17,7 +17,7 @@ shock-like) stable.
 The dimensionless form :func:`lpa_rhs_dimensionless` works on a ρ̃ grid.
 See docs/lpa.md for the measurements behind the choice.
 
-Conventions (shared/design/conventions.md): t = ln(k/Λ), ρ = φ²/2, R_k = Z p² r(y);
+Conventions (docs/theory/conventions.md): t = ln(k/Λ), ρ = φ²/2, R_k = Z p² r(y);
 read-outs ρ0 = position of the minimum of U (0 in the symmetric phase), m2R = U'(0)
 in the symmetric phase and 2ρ0 U''(ρ0) (outer side) in the broken phase.
 

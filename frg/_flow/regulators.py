@@ -8,7 +8,7 @@ from it, with ``∂_t R_k`` obtained by automatic differentiation:
 
     ∂_t R_k(p) = k ∂_k [Z k^2 g(p^2/k^2)] = 2 Z k^2 [g(y) − y g'(y)] = −2 Z k^2 y^2 r'(y).
 
-Conventions (``shared/design/conventions.md``): t = ln(k/Λ), y = p^2/k^2.
+Conventions (``docs/theory/conventions.md``): t = ln(k/Λ), y = p^2/k^2.
 
 Reference: C. Wetterich, Phys. Lett. B 301, 90 (1993); D. F. Litim, Phys. Rev. D 64,
 105007 (2001) (optimised regulator); T. R. Morris, Int. J. Mod. Phys. A 9, 2411

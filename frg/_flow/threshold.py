@@ -11,7 +11,7 @@ With ``y = q^2/k^2`` and a regulator ``R_k = Z k^2 g(y)``,
 
 For the Litim regulator ℓ_n^d(w) = (4 v_d/d)/(1 + w)^n, so the LPA flow reads
 ∂_t U = k^d [(N−1) ℓ_1(U'/k^2) + ℓ_1((U' + 2ρU'')/k^2)], as in
-``shared/design/conventions.md``.
+``docs/theory/conventions.md``.
 
 The integral is done once per (regulator, d) by double-exponential quadrature
 (tanh–sinh on [0, y_max] for regulators of compact support, exp–sinh on [0, ∞)

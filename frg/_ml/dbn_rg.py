@@ -211,7 +211,7 @@ def block_size_vs_temperature(
         ([1.0, 2.0], 2)
 
     Reference: Z. Liu, "Machine Learning and the Renormalization Group", term essay, PHYS 563,
-    UIUC (shared/seeds/001), sec. 5 ("Block spin or correlation?"); P. Mehta, D. J. Schwab,
+    UIUC, sec. 5 ("Block spin or correlation?"); P. Mehta, D. J. Schwab,
     arXiv:1410.3831 (2014).
     """
     ratios = [float(r) for r in V.in_range("ratios", list(ratios), 0.0, 100.0, low_open=True)]
