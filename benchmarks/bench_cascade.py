@@ -165,7 +165,7 @@ def main(argv=None):
     shape = (32, 32)
     model, st = frg.rbm_stack(shape, [1.0, 0.5], reg, 0.3)
     data = frg.ancestral_sample(model, st, jax.random.key(0), 1024)
-    p2 = frg._cascade.crbm.lattice_p2_shape(shape)
+    p2 = frg.lattice_p2(len(shape), shape[0])
     A = p2 + np.asarray(reg(jnp.asarray(p2), 1.0)) + 0.3
     ep = lambda: frg.train_layer(data, A, jax.random.key(1), method="cd", steps=1, batch_size=64)[0]
     _, cd_cold = timed(ep)

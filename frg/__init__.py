@@ -15,6 +15,8 @@ __version__ = "0.1.0"
 
 from ._cascade.compare import (
     CascadeComparison as CascadeComparison,
+    cascade_readout as cascade_readout,
+    cascade_scales as cascade_scales,
     compare_cascade as compare_cascade,
     layer_kernel_widths as layer_kernel_widths,
     plot_cascade as plot_cascade,

@@ -9,7 +9,7 @@ import frg
 
 SHAPE, C = (16, 16), 0.3
 REG = frg.Litim()
-P2 = frg._cascade.crbm.lattice_p2_shape(SHAPE)
+P2 = frg.lattice_p2(2, SHAPE[0])
 ALPHA = 0.01  # significance of the χ² tests
 
 
@@ -17,21 +17,56 @@ def spec(k, c=C):
     return 1.0 / (P2 + np.asarray(REG(jnp.asarray(P2), k)) + c)
 
 
-def test_layer_algebra():
-    model, var = frg.rbm_layer(SHAPE, 1.0, 0.5, REG, C)
-    P = np.asarray(model.apply(var, method=frg.ConvRBM.marginal_precision))
-    assert np.allclose(P, 1.0 / spec(0.5), atol=1e-12)
+def _circulant(kernel):
+    """Dense matrix of x ↦ kernel ⋆ x on a periodic 2D lattice (real space, no FFT)."""
+    n0, n1 = kernel.shape
+    N = n0 * n1
+    M = np.zeros((N, N))
+    for a in range(n0):
+        for b in range(n1):
+            for c in range(n0):
+                for e in range(n1):
+                    M[a * n1 + b, c * n1 + e] = kernel[(a - c) % n0, (b - e) % n1]
+    return M
+
+
+def test_layer_algebra_against_real_space():
+    """8² layer: Fourier-space precision, ΔU and log Z against dense real-space algebra.
+
+    A = −Δ + R_k + c and W (the kernel's convolution) as dense 64×64 matrices; h
+    integrated out leaves A − WᵀW, so ΔU = (1/2N) log det[(A − WᵀW) A⁻¹] and
+    log Z = N log 2π − ½ log det(A − WᵀW). The regulator enters A through its
+    real-space kernel (inverse FFT of R_k), the Laplacian through its stencil.
+    """
+    shape, k, kp = (8, 8), 1.0, 0.5
+    model, var = frg.rbm_layer(shape, k, kp, REG, C)
+    p2 = frg.lattice_p2(2, 8)
+    lap = np.zeros(shape)
+    lap[0, 0], lap[1, 0], lap[-1, 0], lap[0, 1], lap[0, -1] = 4.0, -1.0, -1.0, -1.0, -1.0
+    Rk = np.real(np.fft.ifft2(np.asarray(REG(jnp.asarray(p2), k))))
+    A = _circulant(lap) + _circulant(Rk) + C * np.eye(64)
+    W = _circulant(np.asarray(var["params"]["kernel"]))
+    P = A - W.T @ W
+    N = 64
     dU = float(model.apply(var, method=frg.ConvRBM.delta_u))
-    m = frg.lattice_momenta(2, 16)
-    ref, _, _ = frg.layer_delta_u(REG, m, 1.0, 0.5, jnp.asarray([C]))
-    assert abs(dU - float(ref[0])) < 1e-14
+    assert abs(dU - (np.linalg.slogdet(P)[1] - np.linalg.slogdet(A)[1]) / (2 * N)) < 1e-13
     logZ = float(model.apply(var, method=frg.ConvRBM.log_partition))
-    assert np.isclose(logZ, P.size * np.log(2 * np.pi) - 0.5 * np.sum(np.log(P)), rtol=1e-14)
-    # energy at h integrated out: F(v) = E(v, h*) − ½|h*|² consistency
+    assert abs(logZ - (N * np.log(2 * np.pi) - 0.5 * np.linalg.slogdet(P)[1])) < 1e-10
+    # the marginal precision is the same field one shell lower: p̂² + R_k' + c
+    Rkp = np.real(np.fft.ifft2(np.asarray(REG(jnp.asarray(p2), kp))))
+    assert np.max(np.abs(P - (_circulant(lap) + _circulant(Rkp) + C * np.eye(64)))) < 1e-12
+
+
+def test_free_energy_is_energy_with_hidden_integrated_out():
+    """E(v, h) = F(v) + ½|h − w⋆v|² for every h (completing the square in h)."""
+    model, var = frg.rbm_layer(SHAPE, 1.0, 0.5, REG, C)
     v = jax.random.normal(jax.random.key(0), SHAPE)
-    h = model.apply(var, v, jax.random.key(1), method=frg.ConvRBM.sample_h)
-    E = model.apply(var, v, h, method=frg.ConvRBM.energy)
-    assert np.isfinite(float(E))
+    F = float(model.apply(var, v, method=frg.ConvRBM.free_energy))
+    wv = np.real(np.fft.ifft2(np.fft.fft2(np.asarray(var["params"]["kernel"])) * np.fft.fft2(v)))
+    for seed in (1, 2):
+        h = jax.random.normal(jax.random.key(seed), SHAPE)
+        E = float(model.apply(var, v, h, method=frg.ConvRBM.energy))
+        assert abs(E - (F + 0.5 * np.sum((np.asarray(h) - wv) ** 2))) < 1e-10 * abs(E)
 
 
 def test_nonnormalisable_shell_reported():

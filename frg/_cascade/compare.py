@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import _validate as val
 from .._flow.regulators import AbstractRegulator
+from .._results import RESULTS, result_name
 from .._x64 import x64
 from .crbm import kernel_width, rbm_stack
 from .lattice import (
@@ -32,9 +33,16 @@ from .lattice import (
     lattice_lpa,
     lattice_momenta,
 )
-from .layers import STATUS, CDBNResult, _capacity, _check_common, cdbn_potential, scale_schedule
+from .layers import CDBNResult, _capacity, _check_common, cdbn_potential, scale_schedule
 
-__all__ = ["CascadeComparison", "compare_cascade", "layer_kernel_widths", "plot_cascade"]
+__all__ = [
+    "CascadeComparison",
+    "cascade_readout",
+    "cascade_scales",
+    "compare_cascade",
+    "layer_kernel_widths",
+    "plot_cascade",
+]
 
 
 class CascadeComparison(eqx.Module):
@@ -68,10 +76,10 @@ class CascadeComparison(eqx.Module):
     def to_dict(self) -> dict:
         """Plain-Python summary; ``status`` is ``success`` unless something was reported."""
         reps = [r.report() for r in self.results]
-        cont = int(self.continuum.status)
-        statuses = [rep["status"] for rep in reps]
-        bad = [s for s in statuses if s != "success"]
-        status = "success" if (cont == 0 and not bad) else "warning"
+        cont = result_name(self.continuum.result)
+        statuses = [rep["result"] for rep in reps]
+        bad = [s for s in statuses if s != "successful"]
+        status = "success" if (cont == "successful" and not bad) else "warning"
         return {
             "status": status,
             "layer_type": self.layer_type,
@@ -81,19 +89,20 @@ class CascadeComparison(eqx.Module):
             "phi_min": np.asarray(self.phi_min).tolist(),
             "mass2": np.asarray(self.mass2).tolist(),
             "continuum": {
-                "status": ["success", "solver failure", "propagator pole"][cont],
+                "result": cont,
+                "message": RESULTS[self.continuum.result],
                 "phi_min": float(self.continuum_phi_min),
                 "mass2": float(self.continuum_mass2),
                 "num_steps": int(self.continuum.num_steps),
             },
-            "layer_status": statuses,
+            "layer_result": statuses,
             "nonnormalisable_layers": [rep["nonnormalisable_layers"] for rep in reps],
             "unstable": [rep["unstable"] for rep in reps],
             "error_window": self.phi_err,
         }
 
 
-def readout(grid: BackgroundGrid, U, window):
+def cascade_readout(grid: BackgroundGrid, U, window):
     """|φ̄_min| of U on |φ̄| <= window (parabolic refinement) and U''(φ̄_min); traceable.
 
     Args:
@@ -102,6 +111,12 @@ def readout(grid: BackgroundGrid, U, window):
 
     Returns:
         ``(phi_min, mass2)`` as 0-d arrays.
+
+    Example:
+        >>> g = frg.background_grid(lambda x: (x**2 - 1) ** 2)   # h = 0.1
+        >>> m, c = frg.cascade_readout(g, (g.phi**2 - 1) ** 2, 2.5)
+        >>> round(float(m), 4), round(float(c), 2)   # exact 1 and 8; O(h²) read-out
+        (0.995, 7.91)
     """
     phi = grid.phi
     c = grid.curvature(U)
@@ -129,12 +144,27 @@ def fit_slope(layers, errors, fit_min: int = 8) -> float:
     return float(np.polyfit(np.log(L[use]), np.log(e[use]), 1)[0])
 
 
-def resolve_scales(d: int, Lambda, k_ir, phi_err, phi_max) -> tuple[float, float, float]:
-    """Validated ``(Λ, k_IR, phi_err)``: defaults Λ = sqrt(4d + 1), k_IR = 1e-3 Λ."""
+def cascade_scales(d: int, Lambda, k_ir, phi_err, phi_max) -> tuple[float, float, float]:
+    """Validated ``(Λ, k_IR, phi_err)`` of a cascade; defaults Λ = sqrt(4d + 1), k_IR = 1e-3 Λ.
+
+    Λ² > 4d makes the Litim-regulated precision p̂² + R_Λ = Λ² flat in p (site-local).
+
+    Args:
+        d: dimension. Lambda, k_ir: scales or ``None`` for the defaults.
+        phi_err: half-width of the error window, in (0, phi_max]. phi_max: grid half-width.
+
+    Returns:
+        ``(Lambda, k_ir, phi_err)`` as floats.
+
+    Example:
+        >>> frg.cascade_scales(2, None, None, 2.5, 3.0)
+        (3.0, 0.003, 2.5)
+    """
     Lambda = float(np.sqrt(4 * d + 1)) if Lambda is None else Lambda
     Lambda = float(val.in_range("Lambda", Lambda, 0.0, low_open=True))
     k_ir = 1e-3 * Lambda if k_ir is None else k_ir
     k_ir = float(val.in_range("k_ir", k_ir, 0.0, Lambda, low_open=True, high_open=True))
+    phi_max = float(val.in_range("phi_max", phi_max, 0.0, low_open=True))
     phi_err = float(val.in_range("phi_err", phi_err, 0.0, phi_max, low_open=True))
     return Lambda, k_ir, phi_err
 
@@ -187,10 +217,12 @@ def compare_cascade(
     layers = tuple(val.integer("layers", L, 1) for L in layers)
     if not layers:
         raise ValueError("layers must contain at least one layer count >= 1")
-    Lambda, k_ir, phi_err = resolve_scales(d, Lambda, k_ir, phi_err, phi_max)
+    Lambda, k_ir, phi_err = cascade_scales(d, Lambda, k_ir, phi_err, phi_max)
     grid = background_grid(potential, phi_max, n_phi)
     momenta = lattice_momenta(d, size)
-    cont = lattice_lpa(potential, regulator, d, size, Lambda, k_ir, grid=grid, momenta=momenta)
+    cont = lattice_lpa(
+        potential, regulator, d, size, Lambda, k_ir, grid=grid, momenta=momenta, throw=False
+    )
     cap = _capacity(max(layers))
     sel = np.abs(np.asarray(grid.phi)) <= phi_err + 1e-12
     results, errs, mins, masses = [], [], [], []
@@ -205,13 +237,14 @@ def compare_cascade(
             grid=grid,
             momenta=momenta,
             capacity=cap,
+            throw=False,
         )
         results.append(r)
         errs.append(float(np.max(np.abs(np.asarray(r.U - cont.U))[sel])))
-        m, c = readout(grid, r.U, phi_err)
+        m, c = cascade_readout(grid, r.U, phi_err)
         mins.append(float(m))
         masses.append(float(c))
-    cm, cc = readout(grid, cont.U, phi_err)
+    cm, cc = cascade_readout(grid, cont.U, phi_err)
     return CascadeComparison(
         phi=grid.phi,
         continuum=cont,
@@ -315,7 +348,3 @@ def plot_cascade(cmp: CascadeComparison, path: str, regulator=None, d=None, size
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def status_name(code: int) -> str:
-    return STATUS[int(code)]

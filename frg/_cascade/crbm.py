@@ -22,7 +22,6 @@ P. Mehta and D. J. Schwab, arXiv:1410.3831 (2014); H. Lee et al., ICML 2009 (CDB
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 
 import flax.linen as nn
 import jax
@@ -33,11 +32,10 @@ import optax
 from .. import _validate as val
 from .._flow.regulators import AbstractRegulator
 from .._x64 import x64
-from .lattice import check_lattice_regulator
+from .lattice import check_lattice_regulator, lattice_p2_shape
 
 __all__ = [
     "ConvRBM",
-    "lattice_p2_shape",
     "rbm_layer",
     "rbm_stack",
     "gibbs_sample",
@@ -46,17 +44,6 @@ __all__ = [
     "train_layer",
     "kernel_width",
 ]
-
-
-def lattice_p2_shape(shape: Sequence[int]) -> np.ndarray:
-    """``p̂² = Σ_μ 4 sin²(π n_μ/L_μ)`` on the FFT grid of a lattice of the given shape."""
-    p2 = np.zeros(tuple(shape))
-    for mu, n in enumerate(shape):
-        s = 4.0 * np.sin(np.pi * np.arange(n) / n) ** 2
-        sh = [1] * len(shape)
-        sh[mu] = n
-        p2 = p2 + s.reshape(sh)
-    return p2
 
 
 def _axes(shape):

@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import _validate as val
 from .._flow.regulators import AbstractRegulator
+from .._results import RESULTS
 from .._x64 import x64
 
 __all__ = [
@@ -45,6 +46,20 @@ __all__ = [
     "lattice_lpa",
     "lattice_threshold",
 ]
+
+
+def lattice_p2_shape(shape) -> np.ndarray:
+    """``p̂² = Σ_μ 4 sin²(π n_μ/L_μ)`` on the FFT grid of a periodic lattice of ``shape``.
+
+    The one definition of the lattice dispersion in frg (NumPy, float64, FFT order).
+    """
+    p2 = np.zeros(tuple(shape))
+    for mu, n in enumerate(shape):
+        s = 4.0 * np.sin(np.pi * np.arange(n) / n) ** 2
+        sh = [1] * len(shape)
+        sh[mu] = n
+        p2 = p2 + s.reshape(sh)
+    return p2
 
 
 def lattice_p2(d: int, size: int) -> np.ndarray:
@@ -62,13 +77,7 @@ def lattice_p2(d: int, size: int) -> np.ndarray:
     """
     d = val.integer("d", d, 1, 3)
     size = val.integer("lattice", size, 2)
-    s = 4.0 * np.sin(np.pi * np.arange(size) / size) ** 2
-    p2 = np.zeros((size,) * d)
-    for mu in range(d):
-        shape = [1] * d
-        shape[mu] = size
-        p2 = p2 + s.reshape(shape)
-    return p2
+    return lattice_p2_shape((size,) * d)
 
 
 class LatticeMomenta(eqx.Module):
@@ -224,17 +233,19 @@ def _interval_ends(regulator, momenta, Lambda, k_ir):
 
 
 class LatticeLPASolution(eqx.Module):
-    """Lattice LPA at k_IR. ``status``: 0 success, 1 solver failure, 2 propagator pole.
+    """Lattice LPA at k_IR.
 
     Attributes:
         phi: (n_phi,) background grid. U: (n_phi,) U_{k_IR}(φ̄). k_ir: the IR scale.
-        status: int code above. num_steps: accepted solver steps over all intervals.
+        result: :class:`frg.RESULTS` (``successful``, ``max_steps_reached``, ``pole``
+            for another solver failure, ``nonfinite`` for a propagator pole crossed).
+        num_steps: accepted solver steps over all intervals.
     """
 
     phi: jax.Array
     U: jax.Array
     k_ir: jax.Array
-    status: jax.Array
+    result: RESULTS
     num_steps: jax.Array
 
 
@@ -283,14 +294,24 @@ def _lpa_solve(regulator, momenta, grid, U0, Lam, ts, rtol, atol, max_steps):
         Un = sol.ys[-1]
         ok = sol.result == dfx.RESULTS.successful
         finite = jnp.all(jnp.isfinite(Un))
-        st = jnp.where(ok & finite, 0, jnp.where(finite, 1, 2))
+        steps_out = sol.result == dfx.RESULTS.max_steps_reached
+        st = jnp.where(ok & finite, 0, jnp.where(finite, jnp.where(steps_out, 1, 2), 3))
         status = jnp.where(status == 0, st, status)
         Un = jnp.where(finite & (status == 0), Un, U)
         return (Un, status, steps + sol.stats["num_steps"]), None
 
     pairs = jnp.stack([ts[:-1], ts[1:]], axis=1)
     (U, status, steps), _ = jax.lax.scan(interval, (U0, jnp.asarray(0), jnp.asarray(0)), pairs)
-    return U, status, steps
+    codes = (RESULTS.successful, RESULTS.max_steps_reached, RESULTS.pole, RESULTS.nonfinite)
+    return U, result_from_code(status, codes), steps
+
+
+def result_from_code(code, members):
+    """The :class:`frg.RESULTS` member ``members[code]`` (traceable in ``code``)."""
+    out = members[-1]
+    for i in range(len(members) - 2, -1, -1):
+        out = RESULTS.where(code == i, members[i], out)
+    return out
 
 
 def resolve_lattice(potential, d, size, grid=None, momenta=None):
@@ -321,6 +342,7 @@ def lattice_lpa(
     rtol: float = 1e-11,
     atol: float = 1e-13,
     max_steps: int = 4096,
+    throw: bool = True,
 ) -> LatticeLPASolution:
     """Solve the lattice LPA flow from U_Λ = V down to k_IR.
 
@@ -334,14 +356,16 @@ def lattice_lpa(
         grid: background grid (default ``background_grid(potential)``).
         momenta: precomputed :func:`lattice_momenta` (optional).
         rtol, atol: PID tolerances of the Dopri8 solve.
+        max_steps: step limit of each interval's solve.
+        throw: raise when the result is not ``successful`` (else report it in ``result``).
 
     Returns:
-        :class:`LatticeLPASolution` (``status`` 0 on success; never NaN).
+        :class:`LatticeLPASolution` (never NaN; see ``result``).
 
     Example:
         >>> sol = frg.lattice_lpa(lambda x: 0.25*x**2 + x**4/8, frg.Litim(), 1, 16, 3.0, 0.03)
-        >>> int(sol.status), sol.U.shape
-        (0, (61,))
+        >>> frg.result_name(sol.result), sol.U.shape
+        ('successful', (61,))
 
     Reference: C. Wetterich, Phys. Lett. B 301, 90 (1993) (LPA of the Wetterich equation);
     docs/theory/cascade.md ("The reference").
@@ -354,7 +378,9 @@ def lattice_lpa(
     grid, momenta = resolve_lattice(potential, d, size, grid, momenta)
     U0 = jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(grid.phi)
     ts = _interval_ends(regulator, momenta, Lambda, k_ir)
-    U, status, nsteps = _lpa_solve(regulator, momenta, grid, U0, Lambda, ts, rtol, atol, max_steps)
+    U, result, nsteps = _lpa_solve(regulator, momenta, grid, U0, Lambda, ts, rtol, atol, max_steps)
+    if throw:
+        U = result.error_if(U, result != RESULTS.successful)
     return LatticeLPASolution(
-        phi=grid.phi, U=U, k_ir=jnp.asarray(k_ir), status=status, num_steps=nsteps
+        phi=grid.phi, U=U, k_ir=jnp.asarray(k_ir), result=result, num_steps=nsteps
     )

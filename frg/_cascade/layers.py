@@ -39,12 +39,14 @@ import optimistix as optx
 
 from .. import _validate as val
 from .._flow.regulators import AbstractRegulator
+from .._results import RESULTS, result_name
 from .._x64 import x64
 from .lattice import (
     BackgroundGrid,
     LatticeMomenta,
     check_lattice_regulator,
     resolve_lattice,
+    result_from_code,
 )
 
 __all__ = [
@@ -57,12 +59,12 @@ __all__ = [
 ]
 
 LAYER_TYPES = ("self-consistent", "explicit")
-STATUS = {
-    0: "success",
-    1: "non-normalisable layer",
-    2: "explicit stack unstable",
-    3: "newton failed",
-}
+_CODES = (
+    RESULTS.successful,
+    RESULTS.non_normalisable,
+    RESULTS.explicit_unstable,
+    RESULTS.newton_failed,
+)
 _GROWTH_LOG10 = 8.0  # report an explicit stack once round-off could have grown 1e8-fold
 
 
@@ -162,8 +164,9 @@ class CDBNResult(eqx.Module):
         unstable_layer: first layer with growth_log10 > 8 (−1: none; explicit only).
         unstable_phi: φ̄ of the largest amplification in that layer.
         newton_ok: (L,) bool (self-consistent only; True for explicit).
-        status: 0 success, 1 non-normalisable layer, 2 explicit unstable (reported instead
-            of 1 when the instability starts no later), 3 Newton failed.
+        result: :class:`frg.RESULTS`: ``successful``, ``non_normalisable``,
+            ``explicit_unstable`` (reported instead of ``non_normalisable`` when the
+            instability starts no later) or ``newton_failed``.
         layer_type: ``"self-consistent"`` or ``"explicit"`` (static).
     """
 
@@ -176,16 +179,17 @@ class CDBNResult(eqx.Module):
     unstable_layer: jax.Array
     unstable_phi: jax.Array
     newton_ok: jax.Array
-    status: jax.Array
+    result: RESULTS
     layer_type: str = eqx.field(static=True)
 
     def report(self) -> dict:
-        """Plain-Python summary (status string, non-normalisable layers, instability)."""
+        """Plain-Python summary (result name and message, failing layers, instability)."""
         bad = np.flatnonzero(np.asarray(self.nonnormalisable))
         phis = np.asarray(self.nonnorm_phi)
         ul = int(self.unstable_layer)
         return {
-            "status": STATUS[int(self.status)],
+            "result": result_name(self.result),
+            "message": RESULTS[self.result],
             "layer_type": self.layer_type,
             "nonnormalisable_layers": [{"layer": int(i), "phi": float(phis[i])} for i in bad],
             "unstable": None if ul < 0 else {"layer": ul, "phi": float(self.unstable_phi)},
@@ -279,7 +283,7 @@ def _cdbn_scan(regulator, momenta, grid, U0, ks, n_layers, explicit: bool, rtol,
         2,
         jnp.where(jnp.any(nonnorm), 1, jnp.where(ul >= 0, 2, jnp.where(jnp.any(~ok), 3, 0))),
     )
-    return U, nonnorm, nn_phi, glog, ul, uphi, ok, status
+    return U, nonnorm, nn_phi, glog, ul, uphi, ok, result_from_code(status, _CODES)
 
 
 def _check_common(d, size, regulator, layer_type):
@@ -308,6 +312,7 @@ def cdbn_potential(
     rtol: float = 1e-13,
     atol: float = 1e-13,
     capacity: int | None = None,
+    throw: bool = True,
 ) -> CDBNResult:
     """Potential produced by an L-layer convolutional DBN (one RBM per regulator shell).
 
@@ -325,15 +330,17 @@ def cdbn_potential(
         momenta: precomputed :func:`frg.lattice_momenta`.
         capacity: scan length (>= L; default the next power of two). Calls with the
             same capacity share one compilation.
+        rtol, atol: tolerances of the self-consistent layers' Newton solves.
+        throw: raise when the result is not ``successful`` (else report it in ``result``).
 
     Returns:
-        :class:`CDBNResult` (never NaN; see ``status`` and :meth:`CDBNResult.report`).
+        :class:`CDBNResult` (never NaN; see ``result`` and :meth:`CDBNResult.report`).
 
     Example:
         >>> r = frg.cdbn_potential(lambda x: 0.25*x**2 + x**4/8, frg.Litim(), 1, 16,
         ...                        Lambda=3.0, k_ir=0.03, layers=8)
-        >>> r.report()["status"], r.U.shape
-        ('success', (61,))
+        >>> r.report()["result"], r.U.shape
+        ('successful', (61,))
 
     Reference: docs/theory/cascade.md ("The finite-layer CDBN"); S. N. Shah,
     arXiv:1904.10869 (2019); C. Wetterich, Phys. Lett. B 301, 90 (1993).
@@ -350,7 +357,9 @@ def cdbn_potential(
     U0 = jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(grid.phi)
     kpad, n = _padded(ks, capacity)
     out = _cdbn_scan(regulator, momenta, grid, U0, kpad, n, layer_type == "explicit", rtol, atol)
-    U, nonnorm, nn_phi, glog, ul, uphi, ok, status = out
+    U, nonnorm, nn_phi, glog, ul, uphi, ok, result = out
+    if throw:
+        U = result.error_if(U, result != RESULTS.successful)
     L = len(ks) - 1
     nonnorm, nn_phi, glog, ok = nonnorm[:L], nn_phi[:L], glog[:L], ok[:L]
     return CDBNResult(
@@ -363,6 +372,6 @@ def cdbn_potential(
         unstable_layer=ul,
         unstable_phi=uphi,
         newton_ok=ok,
-        status=status,
+        result=result,
         layer_type=layer_type,
     )

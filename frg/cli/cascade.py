@@ -44,9 +44,6 @@ def sweep_function(args, swept):
     import numpy as np
 
     import frg
-    from frg import _validate as val
-    from frg._cascade.compare import readout, resolve_scales
-    from frg._cascade.layers import _check_common, cdbn_potential, scale_schedule
 
     for name in swept:
         if name not in _SWEEPABLE:
@@ -54,27 +51,32 @@ def sweep_function(args, swept):
     layers = _layers(args.layers)
     if len(layers) != 1:
         raise ValueError(f"frg sweep cascade needs one layer count in --layers; got {layers}")
-    L = val.integer("layers", layers[0], 1)
     reg = frg.make_regulator(args.regulator)
-    d, size = _check_common(args.d, args.lattice, reg, args.layer_type)
-    Lambda, k_ir, phi_err = resolve_scales(d, args.Lambda, args.k_ir, args.phi_err, args.phi_max)
-    momenta = frg.lattice_momenta(d, size)
-    ks = scale_schedule(Lambda, k_ir, L)
+    d, size = args.d, args.lattice
+    momenta = frg.lattice_momenta(d, size)  # validates d and the lattice
+    Lambda, k_ir, phi_err = frg.cascade_scales(
+        d, args.Lambda, args.k_ir, args.phi_err, args.phi_max
+    )
+    ks = frg.scale_schedule(Lambda, k_ir, layers[0])
+    L = len(ks) - 1
     fixed = {k: getattr(args, k) for k in _SWEEPABLE if k not in swept}
 
     def fn(params):
         val_ = {**fixed, **params}
         V = _bare(val_["m2"], val_["lam"], val_["g6"])
         grid = frg.background_grid(V, args.phi_max, args.n_phi)
-        cont = frg.lattice_lpa(V, reg, d, size, Lambda, k_ir, grid=grid, momenta=momenta)
-        r = cdbn_potential(
-            V, reg, d, size, ks, layer_type=args.layer_type, grid=grid, momenta=momenta
+        cont = frg.lattice_lpa(
+            V, reg, d, size, Lambda, k_ir, grid=grid, momenta=momenta, throw=False
         )
+        r = frg.cdbn_potential(
+            V, reg, d, size, ks, layer_type=args.layer_type, grid=grid, momenta=momenta,
+            throw=False,
+        )  # fmt: skip
         window = jnp.abs(grid.phi) <= phi_err + 1e-12
-        m, c = readout(grid, r.U, phi_err)
-        cm, cc = readout(grid, cont.U, phi_err)
-        s_cdbn = jnp.asarray(r.status, jnp.int32)
-        s_cont = jnp.asarray(cont.status, jnp.int32)
+        m, c = frg.cascade_readout(grid, r.U, phi_err)
+        cm, cc = frg.cascade_readout(grid, cont.U, phi_err)
+        s_cdbn = jnp.where(r.result == frg.RESULTS.successful, 0, 1).astype(jnp.int32)
+        s_cont = jnp.where(cont.result == frg.RESULTS.successful, 0, 1).astype(jnp.int32)
         return {
             "sup_error": jnp.max(jnp.where(window, jnp.abs(r.U - cont.U), 0.0)),
             "phi_min": m,
@@ -99,14 +101,13 @@ def run(args) -> dict:
     import jax.numpy as jnp
 
     import frg
-    from frg._cascade.compare import compare_cascade, plot_cascade
 
     layers = _layers(args.layers)
     V = _bare(args.m2, args.lam, args.g6)
     reg = frg.make_regulator(args.regulator)
     progress(f"cascade d={args.d} lattice={args.lattice} layers={layers} ({args.layer_type})")
     t0 = time.perf_counter()
-    cmp = compare_cascade(
+    cmp = frg.compare_cascade(
         V,
         reg,
         args.d,
@@ -126,7 +127,7 @@ def run(args) -> dict:
     out["k_ir"] = float(cmp.results[0].ks[-1])
     out["seconds"] = time.perf_counter() - t0
     if args.plot:
-        out["plot"] = plot_cascade(cmp, args.plot, reg, args.d, args.lattice)
+        out["plot"] = frg.plot_cascade(cmp, args.plot, reg, args.d, args.lattice)
         progress(f"figure written to {args.plot}")
     return out
 
