@@ -85,7 +85,6 @@ from ._flow.lpa import (
     STATUS_MESSAGES as STATUS_MESSAGES,
     FlowSolution as FlowSolution,
     RhoPotential as RhoPotential,
-    lpa_beta_pointwise as lpa_beta_pointwise,
     lpa_rhs_dimensionless as lpa_rhs_dimensionless,
     solve_flow as solve_flow,
     threshold_rule_eta as threshold_rule_eta,
@@ -103,19 +102,24 @@ from ._flow.regulators import (
     Litim as Litim,
     Mass as Mass,
     PowerLaw as PowerLaw,
+    ThresholdClosedForm as ThresholdClosedForm,
     Wetterich as Wetterich,
     make_regulator as make_regulator,
 )
 from ._flow.scaling import (
     FlowRules as FlowRules,
     eta_lpa_prime as eta_lpa_prime,
-    eta_rule as eta_rule,
     flow_rules as flow_rules,
+    lpa_beta as lpa_beta,
     lpa_flow as lpa_flow,
+    m22 as m22,
 )
 from ._flow.threshold import (
+    MomentumRule as MomentumRule,
     ThresholdRule as ThresholdRule,
+    eta_rule as eta_rule,
     litim_threshold as litim_threshold,
+    momentum_rule as momentum_rule,
     threshold as threshold,
     threshold_rule as threshold_rule,
     v_d as v_d,

@@ -112,7 +112,7 @@ def test_litim_refused():
 
 
 def test_momentum_rule_matches_threshold():
-    from frg._fixed_point._de2_quad import momentum_rule
+    from frg._flow.threshold import momentum_rule
 
     reg = frg.Wetterich(a=1.5)
     rule = momentum_rule(reg, 3.0)

@@ -111,8 +111,9 @@ def test_large_N_matches_characteristic_solution():
     num = np.asarray(sol.dU[-1])
     sel = (rt > 0.01) & (rt < 0.06)  # away from the inflow boundary
     for r, u in zip(rt[sel][::4], num[sel][::4], strict=True):
-        # ρ̃ = ρ̃_Λ − G(ũ_Λ(ρ̃_Λ))
-        r0 = brentq(lambda x, r=r: x - G(lt * (x + c0)) - r, r - 1, r + 1, xtol=1e-14)
+        # ρ̃ = ρ̃_Λ − G(ũ_Λ(ρ̃_Λ)); the bracket keeps ũ_Λ ≥ 0, clear of the pole of G
+        # at ũ = −k² (the root has ũ_Λ > 0: the flow is in the symmetric phase)
+        r0 = brentq(lambda x, r=r: x - G(lt * (x + c0)) - r, -c0, r + 1, xtol=1e-14)
         np.testing.assert_allclose(u, lt * (r0 + c0), rtol=2e-3)
 
 
@@ -159,30 +160,36 @@ def test_grad_wrt_coupling_matches_finite_difference():
 
 
 def test_dimensionless_rhs_matches_pointwise_form():
+    # the finite-volume RHS and the pointwise β agree to the scheme's O(h²) on a smooth u
     rule = frg.threshold_rule(frg.Litim(), 3.0)
+    rule_eta = frg.threshold_rule_eta(frg.Litim(), 3.0)
     n, h = 400, 0.001
     r = (jnp.arange(n) + 0.5) * h
     u = 0.3 * r - 0.05 + 0.5 * r**2
-    fv = frg.lpa_rhs_dimensionless(
-        u, r, rule, 3.0, 2.0, eta=0.1, rule_eta=frg.threshold_rule_eta(frg.Litim(), 3.0)
-    )
-    pw = frg.lpa_beta_pointwise(
-        u,
-        0.3 + r,
-        jnp.ones_like(r),
-        r,
-        rule,
-        3.0,
-        2.0,
-        eta=0.1,
-        rule_eta=frg.threshold_rule_eta(frg.Litim(), 3.0),
-    )
+    fv = frg.lpa_rhs_dimensionless(u, r, rule, 3.0, 2.0, eta=0.1, rule_eta=rule_eta)
+    ell2 = lambda w: rule(w, 2) + 0.1 * rule_eta(w, 2)
+    pw = frg.lpa_beta(r, u, 0.3 + r, jnp.ones_like(r), ell2, 3.0, 2.0, eta=0.1)
     np.testing.assert_allclose(np.asarray(fv)[5:-5], np.asarray(pw)[5:-5], rtol=1e-4, atol=1e-6)
     # η part of the Litim threshold: (1 - η/(d+2))
     re = frg.threshold_rule_eta(frg.Wetterich(), 3.0)
     rl = frg.threshold_rule_eta(frg.Litim(), 3.0)
     assert float(rl(0.0)) == pytest.approx(-C3 / 5.0, rel=1e-12)
     assert float(re(0.0)) < 0
+
+
+def test_pointwise_beta_closed_form_litim():
+    # Litim, d = 3, N = 2, η = 0: ℓ_2(w) = C3/(1 + w)², written out by hand
+    rule = frg.threshold_rule(frg.Litim(), 3.0)
+    rho, u, du, ddu = 0.07, -0.03, 0.4, 1.3
+    w = u + 2 * rho * du
+    expect = (
+        -2 * u + rho * du - C3 / (1 + u) ** 2 * du - C3 / (1 + w) ** 2 * (3 * du + 2 * rho * ddu)
+    )
+    args = [jnp.asarray(x) for x in (rho, u, du, ddu)]
+    got = frg.lpa_beta(*args, lambda x: rule(x, 2), 3.0, 2.0)
+    assert float(got) == pytest.approx(expect, rel=1e-14)
+    rules = frg.flow_rules(frg.Litim(), 3.0)
+    assert float(frg.lpa_flow(rules, 2.0, *args)) == pytest.approx(expect, rel=1e-14)
 
 
 BAD = [

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy.integrate import quad
-from scipy.special import gamma
+from scipy.special import beta, gamma
 
 import frg
 
@@ -24,6 +24,26 @@ ALL_REGULATORS = [
 ]
 IDS = [f"{type(r).__name__}-{i}" for i, (r, _) in enumerate(ALL_REGULATORS)]
 
+# R_k(p) of each entry above, as published (NumPy, independent of the classes)
+_R_REFERENCE = dict(
+    zip(
+        IDS,
+        [
+            lambda p2, k, Z: Z * max(k**2 - p2, 0.0),  # Litim, PRD 64, 105007
+            lambda p2, k, Z: Z * k**2 * np.exp(-p2 / k**2),  # Balog et al. 2019
+            lambda p2, k, Z: 2.0 * Z * k**2 * np.exp(-p2 / k**2),
+            lambda p2, k, Z: Z * p2 / np.expm1(p2 / k**2),  # Wetterich 1993
+            lambda p2, k, Z: 2.0 * Z * p2 / np.expm1(p2 / k**2),
+            lambda p2, k, Z: Z * p2 / np.expm1((p2 / k**2) ** 2),
+            lambda p2, k, Z: Z * k**4 / p2,  # Morris 1994, n = 2: Z k^{2n} p^{2-2n}
+            lambda p2, k, Z: Z * k**6 / p2**2,
+            lambda p2, k, Z: Z * k**2,  # Callan-Symanzik
+            lambda p2, k, Z: Z * p2 * np.exp(-((p2 / k**2) ** 2)) / (p2 / k**2),
+        ],
+        strict=True,
+    )
+)
+
 
 def _vd(d):
     return 1.0 / (2 ** (d + 1) * np.pi ** (d / 2) * gamma(d / 2))
@@ -36,9 +56,11 @@ def test_regulator_contract(reg, d):
     g = reg.g(y)
     assert np.all(np.asarray(g) >= 0)
     assert np.all(np.diff(np.asarray(g)) <= 1e-15)  # non-increasing
-    # R_k(p) = Z p^2 r(p^2/k^2) with shape r = g/y
-    p2, k = 0.7, 1.3
-    np.testing.assert_allclose(reg(p2, k, 2.0), 2.0 * p2 * reg.shape(p2 / k**2), rtol=1e-14)
+    # R_k(p) against the regulator's formula from the literature, written out here
+    p2, k, Z = 0.7, 1.3, 2.0
+    np.testing.assert_allclose(
+        reg(p2, k, Z), _R_REFERENCE[IDS[ALL_REGULATORS.index((reg, d))]](p2, k, Z), rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize("reg,d", ALL_REGULATORS, ids=IDS)
@@ -74,6 +96,33 @@ def test_litim_quadrature_matches_closed_form(d):
     w = jnp.array([-0.95, -0.5, 0.0, 0.3, 2.0, 40.0])
     for n in (1, 2, 3):
         np.testing.assert_allclose(rule(w, n), frg.litim_threshold(d, w, n), rtol=1e-10)
+
+
+@pytest.mark.parametrize("d", [0.5, 1.0, 1.5])
+def test_quadrature_at_double_precision_against_closed_forms(d):
+    # The quadrature's accuracy claim (≈1e-15): closed forms with the two kinds of rule.
+    # exp–sinh on [0, ∞): mass regulator, ℓ_n = 2 v_d (1 + w)^{d/2−n} B(d/2, n − d/2)
+    # (endpoint singularity y^{d/2−1}, algebraic tail); tanh–sinh on [0, 1]: Litim.
+    w = np.array([-0.5, -0.2, 0.0, 0.3, 1.5, 40.0])
+    mass = frg.threshold_rule(frg.Mass(), d)
+    litim = frg.threshold_rule(frg.Litim(), d, exact=False)
+    for n in (1, 2, 3):
+        exact = 2 * _vd(d) * (1 + w) ** (d / 2 - n) * beta(d / 2, n - d / 2)
+        np.testing.assert_allclose(mass(jnp.asarray(w), n), exact, rtol=4e-15, atol=0)
+        exact = 4 * _vd(d) / d / (1 + w) ** n
+        np.testing.assert_allclose(litim(jnp.asarray(w), n), exact, rtol=4e-15, atol=0)
+    # power law n = 2, d = 3: ℓ_1(0) = 4 v_3 ∫ y^{1/2}/(1 + y²) dy = 4 v_3 π/√2
+    pw = frg.threshold_rule(frg.PowerLaw(2.0), 3.0)
+    assert float(pw(0.0)) == pytest.approx(4 * _vd(3.0) * np.pi / np.sqrt(2), rel=4e-15)
+
+
+def test_closed_forms_are_regulator_methods():
+    # Litim's one-node rules equal its quadrature; the others have none
+    for make in (frg.threshold_rule, frg.eta_rule):
+        exact, quad_ = make(frg.Litim(), 3.0), make(frg.Litim(), 3.0, exact=False)
+        np.testing.assert_allclose(exact(0.7, 2), quad_(0.7, 2), rtol=1e-13)
+    assert frg.Wetterich().threshold_closed_form() is None
+    assert float(frg.m22(frg.Litim(), 3.0)(1.0, 0.3)) == pytest.approx(0.25, rel=1e-15)
 
 
 def test_litim_d3_prefactor():

@@ -16,7 +16,7 @@ A = 3w' + 2ρ̃ w'' + z' y. Derivation in ``docs/de2.md``.
 
 from __future__ import annotations
 
-from ._de2_quad import MomentumRule
+from .._flow.threshold import MomentumRule
 
 
 def de2_flow(rho, dmat, rule: MomentumRule, d, w, z, eta, *, frozen_z: bool = False):

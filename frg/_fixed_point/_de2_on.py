@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 from jax.custom_derivatives import SymbolicZero
 
-from ._de2_quad import MomentumRule
+from .._flow.threshold import MomentumRule
 
 _NE = 3  # components kept: longitudinal, external transverse, one generic transverse
 

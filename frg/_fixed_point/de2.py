@@ -28,12 +28,11 @@ import optimistix as optx
 
 from .. import _validate
 from .._flow.regulators import AbstractRegulator, Wetterich
-from .._flow.threshold import threshold
+from .._flow.threshold import MomentumRule, momentum_rule, threshold
 from .._x64 import x64
 from ._de2_cheb import bary_weights_at, cheb_grid
 from ._de2_flow import de2_flow
 from ._de2_on import on_flow
-from ._de2_quad import MomentumRule, momentum_rule
 
 __all__ = [
     "DE2FixedPoint",

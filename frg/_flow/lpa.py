@@ -43,15 +43,13 @@ from .._x64 import as_float64, x64
 from . import _grid
 from ._rosenbrock import Rodas4, Rodas5P, _AbstractRodas, tridiagonal_jvp
 from .regulators import AbstractRegulator
-from .scaling import eta_rule
-from .threshold import ThresholdRule, threshold_rule
+from .threshold import ThresholdRule, eta_rule, threshold_rule
 
 __all__ = [
     "RhoPotential",
     "FlowSolution",
     "solve_flow",
     "lpa_rhs_dimensionless",
-    "lpa_beta_pointwise",
     "threshold_rule_eta",
     "STATUS_MESSAGES",
 ]
@@ -104,7 +102,7 @@ def threshold_rule_eta(regulator: AbstractRegulator, d) -> ThresholdRule:
     """Rule for the anomalous-dimension part: ``ℓ_n(w; η) = ℓ_n(w) + η · rule_eta(w, n)``.
 
     With ``∂_t R_k = Z k²[2(g − y g') − η g]`` the η part is
-    ``−η v_d ∫ dy y^{d/2−1} g(y)/(y + g + w)^n``, i.e. minus :func:`frg.scaling.eta_rule`
+    ``−η v_d ∫ dy y^{d/2−1} g(y)/(y + g + w)^n``, i.e. minus :func:`frg.eta_rule`
     (one implementation of the quadrature); for Litim it is
     ``−η (4 v_d/d)/(d+2)/(1+w)^n`` (one node, exact).
 
@@ -154,27 +152,6 @@ def lpa_rhs_dimensionless(u, rho_tilde, rule, d, N, eta=0.0, *, rule_eta=None):
     div, _ = _grid.flux_divergence(u, h, rule, N, 1.0, rule_eta=rule_eta, eta=eta)
     du = _grid.centred_slope(u, h)
     return -(2.0 - eta) * u + (d - 2.0 + eta) * rho_tilde * du + div
-
-
-def lpa_beta_pointwise(u, du, d2u, rho_tilde, rule, d, N, eta=0.0, *, rule_eta=None):
-    """Pointwise dimensionless LPA flow from ``u, u', u''`` (for spectral/collocation use).
-
-        ∂_t u = −(2−η)u + (d−2+η)ρ̃u' − (N−1)ℓ_2(u) u' − ℓ_2(u + 2ρ̃u') (3u' + 2ρ̃u'')
-
-    (ℓ_1' = −ℓ_2). Same conventions as :func:`lpa_rhs_dimensionless`.
-    """
-    l2a = rule(u, 2)
-    w = u + 2.0 * rho_tilde * du
-    l2b = rule(w, 2)
-    if rule_eta is not None:
-        l2a = l2a + eta * rule_eta(u, 2)
-        l2b = l2b + eta * rule_eta(w, 2)
-    return (
-        -(2.0 - eta) * u
-        + (d - 2.0 + eta) * rho_tilde * du
-        - (N - 1.0) * l2a * du
-        - l2b * (3.0 * du + 2.0 * rho_tilde * d2u)
-    )
 
 
 # --------------------------------------------------------------------------- solution

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
+from typing import NamedTuple
 
 import equinox as eqx
 import jax
@@ -27,6 +28,7 @@ import numpy as np
 
 __all__ = [
     "AbstractRegulator",
+    "ThresholdClosedForm",
     "Litim",
     "Exponential",
     "Wetterich",
@@ -42,6 +44,22 @@ __all__ = [
 def _g_at(regulator, y):
     """``regulator.g(y)`` as one compiled call (used by the eager input checks)."""
     return regulator.g(y)
+
+
+class ThresholdClosedForm(NamedTuple):
+    """Closed-form threshold integrals of a regulator: one node at ``q = y + g = 1``.
+
+    In units of the measure ``2 v_d``:
+
+        ℓ_n^{(0)}(w) = 2 v_d c(d)/(1 + w)^n,   ℓ_n^{(η)}(w) = 2 v_d c_eta(d)/(1 + w)^n,
+        m_{2,2}^d(w) = m22/(1 + w)^2   (independent of η),
+
+    (definitions in ``frg.threshold_rule``, ``frg.eta_rule``, ``frg.m22``).
+    """
+
+    c: Callable
+    c_eta: Callable
+    m22: float
 
 
 class AbstractRegulator(eqx.Module):
@@ -62,7 +80,9 @@ class AbstractRegulator(eqx.Module):
       if p > d/2, which :meth:`check` enforces;
     - hold every numeric parameter as a field, so it is a pytree leaf;
     - optionally override :meth:`check` with the closed-form validity domain of its
-      parameters (built-ins do: a sampled check costs a compiled call per solve).
+      parameters (built-ins do: a sampled check costs a compiled call per solve);
+    - optionally override :meth:`threshold_closed_form` when the threshold integrals
+      have a closed form (Litim); the quadrature is used otherwise.
 
     ``__call__(p2, k, Z)`` returns ``R_k(p)``, :meth:`dt` returns ``∂_t R_k(p)``.
     """
@@ -74,6 +94,11 @@ class AbstractRegulator(eqx.Module):
     def decay(self) -> float:
         """Power p with ``r(y) ~ y^{-p}`` at large y (``inf``: faster than any power)."""
         return float("inf")
+
+    def threshold_closed_form(self) -> ThresholdClosedForm | None:
+        """Closed forms of the threshold integrals (:class:`ThresholdClosedForm`), or
+        ``None`` (the default: double-exponential quadrature)."""
+        return None
 
     @abc.abstractmethod
     def g(self, y):
@@ -171,6 +196,13 @@ class Litim(AbstractRegulator):
 
     def check(self, d: float) -> None:
         """Valid in every d > 0: no parameters, g = max(1 − y, 0) has compact support."""
+
+    def threshold_closed_form(self) -> ThresholdClosedForm:
+        """``ℓ_n^d = (4v_d/d)/(1+w)^n``, ``ℓ_n^{(η)} = ℓ_n^d/(d+2)``, ``m_{2,2} = 1/(1+w)^2``
+        (y + g = 1 and g − y g' = 1 on the support y < 1, where g/2 = (1 − y)/2)."""
+        return ThresholdClosedForm(
+            c=lambda d: 2.0 / d, c_eta=lambda d: 2.0 / (d * (d + 2.0)), m22=1.0
+        )
 
     def g(self, y):
         return jnp.maximum(1.0 - y, 0.0)

@@ -10,7 +10,7 @@ With dimensionless ρ̃ = Z k^{2−d} ρ, u(ρ̃) = U'(ρ)/(Z k²) and the anoma
 because ∂_t R_k = Z k² [2(g − y g') − η g] (the −ηg part comes from ∂_t Z = −ηZ):
 
     ℓ_n^{(0)}(w) = 2 v_d ∫ dy y^{d/2−1} (g − y g') / (y + g + w)^n    (frg.threshold_rule),
-    ℓ_n^{(η)}(w) = 2 v_d ∫ dy y^{d/2−1} (g/2)     / (y + g + w)^n    (:func:`eta_rule`).
+    ℓ_n^{(η)}(w) = 2 v_d ∫ dy y^{d/2−1} (g/2)     / (y + g + w)^n    (frg.eta_rule).
 
 For the Litim regulator ℓ_n = (4v_d/d)(1 − η/(d+2))/(1 + w)^n. ∂_ρ̃ ℓ_1(w) = −ℓ_2(w) w'.
 
@@ -38,44 +38,29 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from .regulators import AbstractRegulator, Litim
-from .threshold import ThresholdRule, _de_nodes, threshold_rule, v_d
+from .regulators import AbstractRegulator
+from .threshold import ThresholdRule, _raw_rule, eta_rule, threshold_rule, v_d
 
-__all__ = ["FlowRules", "eta_rule", "flow_rules", "m22", "lpa_flow", "eta_lpa_prime"]
-
-
-def eta_rule(regulator: AbstractRegulator, d, *, exact: bool = True) -> ThresholdRule:
-    """Rule for ``ℓ_n^{(η)}(w) = 2v_d ∫ dy y^{d/2−1} (g/2)/(y + g + w)^n`` (the −ηR part of ∂_tR).
-
-    Litim (exact): a single node with weight ``(4v_d/d)/(d + 2)``.
-    """
-    d = jnp.asarray(d, dtype=float)
-    if exact and isinstance(regulator, Litim):
-        one = jnp.ones((1,))
-        return ThresholdRule(y=0.5 * one, q=one, c=(4.0 * v_d(d) / d / (d + 2.0)) * one)
-    y_np, dy_np = _de_nodes(regulator.support())
-    y = jnp.asarray(y_np)
-    gy = regulator.g(y)
-    c = 2.0 * v_d(d) * y ** (0.5 * d - 1.0) * jnp.asarray(dy_np) * 0.5 * gy
-    q = y + gy
-    ok = jnp.isfinite(q) & jnp.isfinite(c)
-    return ThresholdRule(y=y, q=jnp.where(ok, q, 1.0), c=jnp.where(ok, c, 0.0))
+__all__ = ["FlowRules", "flow_rules", "m22", "lpa_beta", "lpa_flow", "eta_lpa_prime"]
 
 
 class _M22Rule(eqx.Module):
-    """Nodes for m_{2,2}: m^{(0)}(w) = Σ a_i/(p_i²(p_i+w)²) + b_i (1/p_i³(p_i+w)² + ...)."""
+    """Nodes for m_{2,2}: m^{(0)}(w) = Σ a_i/(p_i²(p_i+w)²) + b_i (1/p_i³(p_i+w)² + ...).
+
+    A closed form (one node, ``scale/(p + w)²`` independent of η) has ``closed=True``.
+    """
 
     p: jax.Array
     a0: jax.Array  # coefficient of 1/(p²(p+w)²) at η = 0
     b0: jax.Array  # coefficient of [1/(p³(p+w)²) + 1/(p²(p+w)³)] at η = 0
     a1: jax.Array  # same, coefficient of η
     b1: jax.Array
-    litim: bool = eqx.field(static=True, default=False)
+    closed: bool = eqx.field(static=True, default=False)
 
     def __call__(self, w, eta):
         """``m_{2,2}^d(w)`` at anomalous dimension ``eta``."""
-        if self.litim:
-            return 1.0 / (1.0 + w) ** 2 + 0.0 * eta
+        if self.closed:
+            return jnp.sum(self.a0 / (self.p + w) ** 2) + 0.0 * eta
         p = self.p
         t1 = 1.0 / (p**2 * (p + w) ** 2)
         t2 = 1.0 / (p**3 * (p + w) ** 2) + 1.0 / (p**2 * (p + w) ** 3)
@@ -83,31 +68,31 @@ class _M22Rule(eqx.Module):
 
 
 def m22(regulator: AbstractRegulator, d) -> _M22Rule:
-    """Quadrature rule for ``m_{2,2}^d(w; η)`` (see module docstring); exact for Litim.
+    """Quadrature rule for ``m_{2,2}^d(w; η)`` (see module docstring); the regulator's
+    closed form when it has one (Litim: ``1/(1 + w)²``).
 
     Derivation: ∂̃_t[p'²/(p²(p+w)²)] = 2p's'/(p²(p+w)²) − 2p'²s[1/(p³(p+w)²) + 1/(p²(p+w)³)]
     with s = ∂̃_t p = 2(g − yg') − ηg and s' = ds/dy.
+
+    Example:
+        >>> m = frg.m22(frg.Litim(), 3.0)
+        >>> float(m(1.0, 0.1))   # 1/(1 + w)^2
+        0.25
     """
-    d = jnp.asarray(d, dtype=float)
-    if isinstance(regulator, Litim):
+    closed = regulator.threshold_closed_form()
+    if closed is not None:
         z = jnp.zeros((1,))
-        return _M22Rule(p=z + 1.0, a0=z, b0=z, a1=z, b1=z, litim=True)
-    y_np, dy_np = _de_nodes(regulator.support())
-    y = jnp.asarray(y_np)
-    dy = jnp.asarray(dy_np)
-
-    def parts(yy):
-        g, gp = jax.jvp(regulator.g, (yy,), (jnp.ones_like(yy),))
-        return g, gp
-
-    g, gp = parts(y)
-    # s0 = 2(g − y g'), s0' = −2 y g''; s1 = −g, s1' = −g'
-    gpp = jax.jvp(lambda yy: parts(yy)[1], (y,), (jnp.ones_like(y),))[1]
+        return _M22Rule(p=z + 1.0, a0=z + closed.m22, b0=z, a1=z, b1=z, closed=True)
+    r = _raw_rule(regulator, d, 2)
+    y, g, gp, gpp = r.y, r.g, r.g1, r.g2
+    d = jnp.asarray(d, dtype=float)
     p = y + g
     pp = 1.0 + gp
+    # s0 = 2(g − y g'), s0' = −2 y g''; s1 = −g, s1' = −g'
     s0, s0p = 2.0 * (g - y * gp), -2.0 * y * gpp
     s1, s1p = -g, -gp
-    meas = -0.5 * y ** (0.5 * d) * dy
+    # −½ y^{d/2} dy = −½ y w/(2 v_d)
+    meas = -0.25 * y * r.w / v_d(d)
     a0, b0 = meas * 2.0 * pp * s0p, -meas * 2.0 * pp**2 * s0
     a1, b1 = meas * 2.0 * pp * s1p, -meas * 2.0 * pp**2 * s1
     ok = jnp.isfinite(p) & jnp.isfinite(a0) & jnp.isfinite(b0) & jnp.isfinite(a1) & jnp.isfinite(b1)
@@ -182,8 +167,39 @@ def flow_rules(regulator: AbstractRegulator, d) -> FlowRules:
     )
 
 
+def lpa_beta(rho, u, du, ddu, ell2, d, N, eta=0.0):
+    """The pointwise dimensionless LPA β function ``∂_t u`` at fixed ρ̃:
+
+        ∂_t u = −(2−η)u + (d−2+η)ρ̃u' − (N−1)ℓ_2(u) u' − ℓ_2(u + 2ρ̃u') (3u' + 2ρ̃u'')
+
+    (the module docstring's flow with ∂_ρ̃ ℓ_1(w) = −ℓ_2(w) w'). The one definition
+    every LPA/LPA' form of frg evaluates (grid, Taylor and derivative-expansion
+    truncations).
+
+    Args:
+        rho, u, du, ddu: ρ̃, u, u', u'' (arrays of one shape).
+        ell2: ``w -> ℓ_2(w)`` elementwise, the anomalous-dimension part included
+            (e.g. ``lambda w: rules.ell(w, 2, eta)``).
+        d, N: dimension and number of components (traceable); eta: anomalous dimension.
+
+    Returns:
+        ``∂_t u``, the shape of ``u``.
+
+    Example:
+        >>> rule = frg.threshold_rule(frg.Litim(), 3.0)
+        >>> b = frg.lpa_beta(0.0, 0.0, 0.0, 0.0, lambda w: rule(w, 2), 3.0, 1.0)
+        >>> float(b)   # the Gaussian fixed point u = 0
+        0.0
+
+    Reference: J. Berges, N. Tetradis, C. Wetterich, Phys. Rep. 363, 223 (2002), eq. (5.8).
+    """
+    w = u + 2.0 * rho * du
+    loop = -(N - 1.0) * ell2(u) * du - ell2(w) * (3.0 * du + 2.0 * rho * ddu)
+    return -(2.0 - eta) * u + (d - 2.0 + eta) * rho * du + loop
+
+
 def lpa_flow(rules: FlowRules, N, rho, u, du, ddu, eta=0.0):
-    """``∂_t u`` at fixed ρ̃ (the equation in the module docstring), pointwise.
+    """:func:`lpa_beta` with the threshold functions of ``rules`` (:class:`FlowRules`).
 
     Args:
         rules: :class:`FlowRules`; N: number of components (real);
@@ -192,12 +208,7 @@ def lpa_flow(rules: FlowRules, N, rho, u, du, ddu, eta=0.0):
     Returns:
         ``−(2−η)u + (d−2+η)ρ̃u' − (N−1)ℓ_2(u)u' − ℓ_2(u+2ρ̃u')(3u' + 2ρ̃u'')``.
     """
-    d = rules.d
-    w = u + 2.0 * rho * du
-    loop = -(N - 1.0) * rules.ell(u, 2, eta) * du - rules.ell(w, 2, eta) * (
-        3.0 * du + 2.0 * rho * ddu
-    )
-    return -(2.0 - eta) * u + (d - 2.0 + eta) * rho * du + loop
+    return lpa_beta(rho, u, du, ddu, lambda w: rules.ell(w, 2, eta), rules.d, N, eta)
 
 
 def eta_lpa_prime(rules: FlowRules, kappa, lam):
