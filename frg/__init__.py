@@ -196,6 +196,11 @@ from ._results import (
     result_message as result_message,
     result_name as result_name,
 )
+from ._sweep._processes import (
+    SweepAborted as SweepAborted,
+    finish_processes as finish_processes,
+    init_processes as init_processes,
+)
 from ._sweep.sweep import (
     CheckpointError as CheckpointError,
     SweepResult as SweepResult,

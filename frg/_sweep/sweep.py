@@ -11,9 +11,12 @@ the chunk size and a fingerprint of the task, so a sweep survives Ctrl-C or a ki
 with valid files, and ``resume=True`` computes only the missing chunks. A manifest
 or chunk that does not belong to the requested sweep is refused with a clear error.
 
-Multi-host: call ``jax.distributed.initialize()`` on every host first; ``devices``
-then defaults to ``jax.devices()`` (all hosts' devices) and each chunk is sharded
-over the global mesh (see docs/sweeps.md).
+Several processes (one machine or a cluster): after :func:`frg.init_processes` in every
+process, the same ``sweep(...)`` call in each of them computes one sweep together: the
+chunks are dealt to the processes through ``jax.distributed`` (each chunk once), each
+process computes its chunks on its own devices and writes them to ``out``, and every
+process returns the merged result, bit for bit that of one process
+(``frg/_sweep/_processes.py``, docs/sweeps.md).
 
 Example:
     >>> params = frg.param_grid(kappa=np.linspace(0.01, 0.08, 64))
@@ -24,11 +27,8 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,14 +40,18 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import _validate
+from . import _processes
+from ._checkpoint import (
+    FORMAT,
+    CheckpointError,
+    chunk_path,
+    fingerprint,
+    load_chunk,
+    open_manifest,
+    write_chunk,
+)
 
 __all__ = ["SweepResult", "param_grid", "parse_param_spec", "sweep", "CheckpointError"]
-
-FORMAT = "frg-sweep/1"
-
-
-class CheckpointError(ValueError):
-    """A checkpoint directory or file that is corrupted or belongs to another sweep."""
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,14 @@ class SweepResult:
         params: parameter name → values, one entry per point, in input order.
         outputs: output name → array with the point axis first.
         completed: boolean mask, point finished (computed now or loaded).
-        failed: boolean mask, ``outputs[status_key] != 0`` (recorded, not dropped).
-        computed_chunks: chunk indices computed in this call (others were loaded).
+        failed: boolean mask, ``outputs[status_key] != 0`` or a results enumeration
+            (e.g. :class:`frg.RESULTS`) other than ``successful`` (recorded, not dropped).
+        computed_chunks: chunk indices computed in this call by this process (others
+            were loaded, or computed by the other processes).
+        processes: number of processes that computed this call's chunks.
+        enums: output name → member names, for outputs that were an
+            ``equinox.Enumeration`` (such as ``frg.RESULTS``); ``outputs`` holds their
+            integer index.
     """
 
     params: dict[str, np.ndarray]
@@ -67,16 +77,22 @@ class SweepResult:
     completed: np.ndarray
     failed: np.ndarray
     computed_chunks: list[int] = field(default_factory=list)
+    processes: int = 1
+    enums: dict[str, list[str]] = field(default_factory=dict)
 
     def records(self) -> list[dict]:
-        """One dict per point: its parameters and outputs (point order)."""
+        """One dict per point: its parameters and outputs (point order); an enumeration
+        output by its member name (e.g. ``"successful"``)."""
         n = len(self.completed)
         out = []
         for i in range(n):
             rec = {k: v[i].item() for k, v in self.params.items()}
             for k, v in self.outputs.items():
                 vi = v[i]
-                rec[k] = vi.item() if np.ndim(vi) == 0 else vi.tolist()
+                if k in self.enums and np.ndim(vi) == 0:
+                    rec[k] = self.enums[k][int(vi)]
+                else:
+                    rec[k] = vi.item() if np.ndim(vi) == 0 else vi.tolist()
             out.append(rec)
         return out
 
@@ -139,73 +155,6 @@ def parse_param_spec(spec: str) -> tuple[str, np.ndarray]:
             f"--param must look like NAME=start:stop:count or NAME=v1,v2; got {spec!r}"
         ) from exc
     return name, _validate.finite(f"--param {name}", vals)
-
-
-def _fingerprint(task: str, params: Mapping[str, np.ndarray], chunk_size: int) -> str:
-    h = hashlib.sha256()
-    h.update(task.encode())
-    h.update(str(chunk_size).encode())
-    for k in sorted(params):
-        h.update(k.encode())
-        h.update(np.ascontiguousarray(params[k], dtype=np.float64).tobytes())
-    return h.hexdigest()
-
-
-def _atomic_write(path: Path, write: Callable[[object], None], mode: str = "wb") -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
-
-
-def _open_manifest(out: Path, manifest: dict, resume: bool) -> None:
-    path = out / "sweep.json"
-    if path.exists():
-        try:
-            old = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise CheckpointError(f"{path} is not a valid frg sweep manifest: {exc}") from exc
-        if not isinstance(old, dict) or old.get("format") != FORMAT:
-            raise CheckpointError(f"{path} is not an frg sweep manifest (format {FORMAT})")
-        if old.get("fingerprint") != manifest["fingerprint"]:
-            raise CheckpointError(
-                f"{path} belongs to a different sweep (task, parameters or chunk size differ); "
-                "use another --out directory, or delete it to start over"
-            )
-        if not resume:
-            raise CheckpointError(
-                f"{out} already holds this sweep; pass resume=True (--resume) to finish it"
-            )
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda f: f.write(json.dumps(manifest, indent=1)), mode="w")
-
-
-def _load_chunk(path: Path, fingerprint: str, index: int, size: int) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["__meta__"]))
-            data = {k: z[k] for k in z.files if k != "__meta__"}
-    except Exception as exc:  # noqa: BLE001 - any read failure means a corrupted file
-        raise CheckpointError(f"checkpoint {path} is corrupted or unreadable: {exc}") from exc
-    if meta.get("fingerprint") != fingerprint or meta.get("chunk") != index:
-        raise CheckpointError(f"checkpoint {path} belongs to a different sweep or chunk")
-    if any(v.shape[:1] != (size,) for v in data.values()):
-        raise CheckpointError(f"checkpoint {path} has the wrong number of points")
-    return data
 
 
 @eqx.filter_jit
@@ -277,6 +226,12 @@ def _resolve_vmap_size(vmap_size, devices) -> int | None:
     return _validate.integer("vmap_size", vmap_size, 1)
 
 
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
 #: ``vmap_size="auto"`` on CPU devices: members per ``vmap`` (B1 mixed-phase flows on one
 #: core: 1 → 115, 8 → 232–256, one vmap of 512 → 99 flows/s; docs/sweeps.md)
 _CPU_VMAP_SIZE = 8
@@ -302,11 +257,15 @@ def sweep(
         params: name → 1-D array of values, all the same length (see :func:`param_grid`).
         chunk_size: points per compiled call (default: all points); rounded up to a
             multiple of the device count. Memory scales with it.
-        out: directory for checkpoints (``None``: keep in memory only).
+        out: directory for checkpoints (``None``: keep in memory only; required with
+            several processes, which all read and write it).
         resume: continue a sweep found in ``out`` (else an existing one is refused).
         task: a string identifying what ``fn`` computes (e.g. the fixed options); it
             enters the fingerprint so a checkpoint of another task is refused.
-        devices: devices to shard over (default ``jax.devices()``).
+        devices: devices to shard each chunk over (default ``jax.devices()``; in a
+            sweep over several processes, :func:`frg.init_processes`, this process's
+            ``jax.local_devices()``: chunks are dealt to the processes, and each
+            process's chunks are sharded over its own devices).
         status_key: output holding an integer status (0 = success) to mark failures.
         progress: print progress to stderr, or a callback ``(done, total)``.
         vmap_size: how many members of a chunk are evaluated together by ``vmap``.
@@ -335,16 +294,40 @@ def sweep(
     n = len(pvals[pnames[0]])
     if any(len(v) != n for v in pvals.values()):
         raise ValueError("params: every parameter needs the same number of points")
-    devices = list(jax.devices()) if devices is None else list(devices)
+    group = _processes.group_for_sweep()
+    if group is None:
+        devices = list(jax.devices()) if devices is None else list(devices)
+    else:
+        if out is None:
+            raise ValueError(
+                "out: a sweep over several processes needs a checkpoint directory that "
+                "every process can read and write"
+            )
+        devices = list(jax.local_devices()) if devices is None else list(devices)
+        if any(d.process_index != jax.process_index() for d in devices):
+            raise ValueError(
+                "devices: each process of a multi-process sweep computes on its own "
+                "devices (a subset of jax.local_devices())"
+            )
     ndev = len(devices)
     vmap_size = _resolve_vmap_size(vmap_size, devices)
     cs = n if chunk_size is None else _validate.integer("chunk_size", chunk_size, 1)
     cs = -(-min(cs, n) // ndev) * ndev
     nchunks = -(-n // cs)
-    fp = _fingerprint(task, pvals, cs)
-
+    fp = fingerprint(task, pvals, cs)
+    sizes = [min((c + 1) * cs, n) - c * cs for c in range(nchunks)]
     outdir = Path(out) if out is not None else None
-    if outdir is not None:
+    chunks: list[dict[str, np.ndarray] | None] = [None] * nchunks
+    enums: dict[str, list[str]] = {}
+
+    def load(c):
+        chunks[c], meta = load_chunk(chunk_path(outdir, c), fp, c, sizes[c])
+        enums.update(meta.get("enums", {}))
+
+    def setup() -> dict:
+        """Open or check the manifest, load the finished chunks: the chunks to compute."""
+        if outdir is None:
+            return {"todo": list(range(nchunks)), "loaded": 0}
         manifest = {
             "format": FORMAT,
             "frg_version": _version(),
@@ -355,50 +338,86 @@ def sweep(
             "n_chunks": nchunks,
             "params": {k: v.tolist() for k, v in pvals.items()},
         }
-        _open_manifest(outdir, manifest, resume)
+        open_manifest(outdir, manifest, resume)
+        todo = []
+        for c in range(nchunks):
+            if chunk_path(outdir, c).exists():
+                load(c)
+            else:
+                todo.append(c)
+        return {"todo": todo, "loaded": n - sum(sizes[c] for c in todo)}
+
+    info = setup() if group is None else group.agree(fp, setup)
+    todo = info["todo"]
 
     mesh = Mesh(np.array(devices), ("batch",))
     sharding = NamedSharding(mesh, PartitionSpec("batch"))
-
-    chunks: list[dict[str, np.ndarray] | None] = [None] * nchunks
-    computed: list[int] = []
+    order = _interleave(cs, ndev)  # position p of a batch holds member order[p]
+    back = np.argsort(order)
+    pid = 0 if group is None else group.pid
     report = progress if callable(progress) else None
     t0 = time.perf_counter()
-    for c in range(nchunks):
-        lo, hi = c * cs, min((c + 1) * cs, n)
-        path = outdir / f"chunk-{c:05d}.npz" if outdir is not None else None
-        if path is not None and path.exists():
-            chunks[c] = _load_chunk(path, fp, c, hi - lo)
-        else:
-            order = _interleave(cs, ndev)  # position p of the batch holds member order[p]
-            idx = np.minimum(lo + order, n - 1)  # pad with the last point
-            batch = {k: jax.device_put(v[idx], sharding) for k, v in pvals.items()}
-            size = hi - lo
-            back = np.argsort(order)
-            res = {
-                k: np.asarray(a)[back][:size] for k, a in _chunk(fn, batch, vmap_size, mesh).items()
-            }
-            chunks[c] = dict(res)
-            computed.append(c)
-            if path is not None:
-                meta = json.dumps({"fingerprint": fp, "chunk": c, "frg_version": _version()})
+    computed: list[int] = []
+    done = info["loaded"]
 
-                def _write(f, res=res, meta=meta):
-                    np.savez(f, __meta__=np.array(meta), **res)
+    def compute(c: int) -> None:
+        lo = c * cs
+        idx = np.minimum(lo + order, n - 1)  # pad with the last point
+        batch = {k: jax.device_put(v[idx], sharding) for k, v in pvals.items()}
+        res = {}
+        for k, a in _chunk(fn, batch, vmap_size, mesh).items():
+            names = _enum_names(a)
+            if names is not None:  # an equinox.Enumeration (frg.RESULTS): its index
+                enums[k] = names
+                a = a._value
+            res[k] = np.asarray(a)[back][: sizes[c]]
+        chunks[c] = res
+        computed.append(c)
+        if outdir is not None:
+            meta = {"fingerprint": fp, "chunk": c, "frg_version": _version(), "process": pid}
+            meta["enums"] = {k: v for k, v in enums.items() if k in res}
+            write_chunk(chunk_path(outdir, c), res, meta)
 
-                _atomic_write(path, _write)
-        done = min((c + 1) * cs, n)
+    def tell(done):
         if report is not None:
             report(done, n)
         elif progress:
             el = time.perf_counter() - t0
             print(f"[frg sweep] {done}/{n} points ({el:.1f} s)", file=sys.stderr, flush=True)
 
+    if group is None:
+        for c in todo:
+            compute(c)
+            done += sizes[c]
+            tell(done)
+    else:
+        while True:
+            group.check()  # stop if another process died
+            k = group.claim()
+            if k >= len(todo):
+                break
+            compute(todo[k])
+            tell(info["loaded"] + group.add_done(sizes[todo[k]]))
+        group.finish()
+        for c in range(nchunks):
+            if chunks[c] is None:
+                load(c)
+
     keys = list(chunks[0]) if chunks else []
     outputs = {k: np.concatenate([ch[k] for ch in chunks]) for k in keys}
     completed = np.ones(n, dtype=bool)
-    if status_key in outputs:
-        failed = np.asarray(outputs[status_key]).reshape(n, -1).any(axis=1)
-    else:
-        failed = np.zeros(n, dtype=bool)
-    return SweepResult(pvals, outputs, completed, failed, computed)
+    failed = np.zeros(n, dtype=bool)
+    if status_key in outputs and status_key not in enums:
+        failed |= np.asarray(outputs[status_key]).reshape(n, -1).any(axis=1)
+    for k, names in enums.items():
+        ok = names.index("successful") if "successful" in names else 0
+        failed |= (np.asarray(outputs[k]) != ok).reshape(n, -1).any(axis=1)
+    nproc = 1 if group is None else group.n
+    return SweepResult(pvals, outputs, completed, failed, computed, nproc, enums)
+
+
+def _enum_names(a) -> list[str] | None:
+    """Member names of an ``equinox.Enumeration`` item (e.g. ``frg.RESULTS``), else None."""
+    enum = getattr(a, "_enumeration", None)
+    names = getattr(enum, "_name_to_item", None)
+    return None if names is None or not hasattr(a, "_value") else list(names)
