@@ -1,18 +1,23 @@
-"""Benchmark: Ising checkerboard Metropolis (flips/ns) and RBM CD-1 training (samples/s).
+"""Benchmark: Ising Metropolis kernels (flips/ns), τ_int at T_c, and RBM CD-1 training.
 
-- Ising: the packed half-lattice kernel (frg.ising.metropolis_sweeps) vs the naive full-lattice
-  jnp.roll + mask + exp kernel (frg.ising.metropolis_naive), same process, same shapes.
-- RBM: frg.rbm.train_rbm CD-1 (1600 → 400, batch 100, Adam, L1) vs scikit-learn's
-  BernoulliRBM (PCD-1, SGD) on the same 40×40 Ising samples.
+- Kernels, same process, same spins/β/sweeps, every kernel warm: the multi-spin-coded
+  kernel (``frg.metropolis(..., algorithm="packed")``'s sweep loop, 32 spins per uint32),
+  the int8 checkerboard kernel (``algorithm="checkerboard"``) and the naive full-lattice
+  ``jnp.roll`` + mask + ``exp`` kernel. Compile time (first call minus the median warm call)
+  is reported apart; warm timings give median and best of ``--repeats`` calls.
+- Autocorrelation at T_c: τ_int of E and |m| (Sokal window) for packed Metropolis,
+  Swendsen–Wang and Wolff at one L, in units of each algorithm's update, and the figure of
+  merit: independent samples per second = chains · updates / (wall · 2 τ_int(|m|)).
+- RBM: frg.rbm.train_rbm CD-1 (1600 → 400) vs scikit-learn's BernoulliRBM on 40×40 samples.
 
-Compile time is reported separately (first call); timings are best-of-3 warm calls.
-Run: ``python benchmarks/bench_ising.py [--L 256 --chains 8 --sweeps 200]``.
+Run: ``python benchmarks/bench_ising.py [--L 256 1024 --chains 16 --sweeps 20]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 
@@ -20,37 +25,112 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
-from _harness import run_cli, time_jax  # noqa: E402
+from _harness import block, run_cli, time_jax  # noqa: E402
 
 
-def bench_ising(L, chains, sweeps):
-    from frg._ml import ising as I
+def _timed(fn, repeats):
+    """(compile s, median warm s, best warm s) of a jitted call."""
+    t0 = time.perf_counter()
+    block(fn())
+    first = time.perf_counter() - t0
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        block(fn())
+        ts.append(time.perf_counter() - t0)
+    med = statistics.median(ts)
+    return max(first - med, 0.0), med, min(ts)
 
-    spins = np.ones((chains, L, L), np.int8)
+
+def bench_kernels(L, chains, sweeps, repeats):
+    import frg
+    from frg._ml import ising as I, ising_packed as P
+
+    spins = np.asarray(jax.random.rademacher(jax.random.PRNGKey(1), (chains, L, L), dtype=np.int8))
     key = jax.random.PRNGKey(0)
-    beta = np.float32(1 / I.T_C)
+    beta = 1.0 / frg.T_C
+    thr = P.thresholds(beta)
     flips = L * L * chains * sweeps
-    c_fast, t_fast, _ = time_jax(lambda: I.metropolis_sweeps(key, spins, beta, sweeps), repeats=3)
-    c_naive, t_naive, _ = time_jax(lambda: I.metropolis_naive(key, spins, beta, sweeps), repeats=3)
-    print(f"Ising L={L} chains={chains} sweeps={sweeps} ({jax.devices()[0].platform})")
-    print(
-        f"  packed checkerboard : {flips / t_fast / 1e9:.4f} flips/ns  "
-        f"(warm {t_fast:.3f} s, first call incl. compile {c_fast + t_fast:.2f} s)"
-    )
-    print(
-        f"  naive jnp.roll      : {flips / t_naive / 1e9:.4f} flips/ns  "
-        f"(warm {t_naive:.3f} s, first call incl. compile {c_naive + t_naive:.2f} s)"
-    )
-    print(f"  ratio packed/naive  : {t_naive / t_fast:.2f}x")
-    return {
-        "task": f"Ising Metropolis L={L}, {chains} chains, {sweeps} sweeps at T_c",
-        "compile_s": c_fast,
-        "warm_s": t_fast,
-        "flips_per_ns": flips / t_fast / 1e9,
-        "baseline": "naive jnp.roll kernel",
-        "baseline_warm_s": t_naive,
-        "ratio": t_naive / t_fast,
+    kernels = {
+        "packed": lambda: P.packed_sweeps(key, spins, thr, sweeps),
+        "checkerboard": lambda: I.metropolis_sweeps(key, spins, np.float32(beta), sweeps),
+        "naive": lambda: I.metropolis_naive(key, spins, np.float32(beta), sweeps),
     }
+    res = {name: _timed(fn, repeats) for name, fn in kernels.items()}
+    print(
+        f"Ising Metropolis L={L} chains={chains} sweeps={sweeps} at T_c "
+        f"({jax.devices()[0].platform}), {repeats} warm repeats"
+    )
+    rows = []
+    for name, (c, med, best) in res.items():
+        print(
+            f"  {name:13s}: median {flips / med / 1e9:8.4f} flips/ns, best "
+            f"{flips / best / 1e9:8.4f} flips/ns (warm median {med:.3f} s, compile {c:.2f} s)"
+        )
+        rows.append(
+            {
+                "task": f"Ising Metropolis L={L}, {chains} chains, {sweeps} sweeps at T_c",
+                "kernel": name,
+                "compile_s": c,
+                "warm_median_s": med,
+                "warm_best_s": best,
+                "flips_per_ns_median": flips / med / 1e9,
+                "flips_per_ns_best": flips / best / 1e9,
+            }
+        )
+    for base in ("checkerboard", "naive"):
+        r_med = res[base][1] / res["packed"][1]
+        r_best = res[base][2] / res["packed"][2]
+        print(f"  packed / {base:12s}: {r_med:.1f}x (median), {r_best:.1f}x (best)")
+        rows[0][f"ratio_vs_{base}_median"] = r_med
+        rows[0][f"ratio_vs_{base}_best"] = r_best
+    return rows
+
+
+def bench_autocorr(L, chains, updates):
+    """τ_int of E and |m| at T_c and independent samples per second, per algorithm."""
+    import frg
+
+    algos = {
+        "packed Metropolis": lambda **k: frg.metropolis(algorithm="packed", **k),
+        "Swendsen-Wang": frg.swendsen_wang,
+        "Wolff": frg.wolff,
+    }
+    print(
+        f"Autocorrelation at T_c, L={L}, {chains} chains (one update = sweep / SW update / "
+        "cluster flip)"
+    )
+    rows = []
+    for name, fn in algos.items():
+        n = updates[name]
+        kw = dict(L=L, T=frg.T_C, chains=chains, burn_in=n // 5, save_every=n, seed=0)
+        fn(sweeps=n, **kw)  # compile (same shapes)
+        t0 = time.perf_counter()
+        r = fn(sweeps=n, **kw)
+        wall = time.perf_counter() - t0
+        per_sweep = 1.0
+        if name == "Wolff":  # ⟨|C|⟩ = L²⟨m²⟩ at T_c: cluster flips per sweep-equivalent
+            per_sweep = 1.0 / r.m2
+        indep = chains * n / (wall * 2 * r.tau_abs_m)
+        print(
+            f"  {name:18s}: τ_E = {r.tau_energy:7.2f}, τ_|m| = {r.tau_abs_m:7.2f} updates "
+            f"({r.tau_abs_m / per_sweep:6.2f} sweep-equivalents), {chains * n / wall:9.0f} "
+            f"updates/s, {indep:8.1f} independent samples/s "
+            f"({n} updates incl. {n // 5} burn-in not timed separately)"
+        )
+        rows.append(
+            {
+                "task": f"tau_int at T_c, L={L}, {chains} chains",
+                "algorithm": name,
+                "updates": n,
+                "tau_E": r.tau_energy,
+                "tau_abs_m": r.tau_abs_m,
+                "tau_abs_m_sweeps": r.tau_abs_m / per_sweep,
+                "wall_s": wall,
+                "independent_samples_per_s": indep,
+            }
+        )
+    return rows
 
 
 def bench_rbm(n_samples, batch):
@@ -97,13 +177,24 @@ def bench_rbm(n_samples, batch):
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--L", type=int, default=256)
-    ap.add_argument("--chains", type=int, default=8)
-    ap.add_argument("--sweeps", type=int, default=100)
+    ap.add_argument("--L", type=int, nargs="+", default=[256, 1024])
+    ap.add_argument("--chains", type=int, default=16)
+    ap.add_argument("--sweeps", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--tau-L", type=int, default=32)
+    ap.add_argument("--tau-chains", type=int, default=16)
     ap.add_argument("--rbm-samples", type=int, default=2000)
     ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--skip-rbm", action="store_true")
     a = ap.parse_args(argv)
-    return [bench_ising(a.L, a.chains, a.sweeps), bench_rbm(a.rbm_samples, a.batch)]
+    rows = []
+    for L in a.L:
+        rows += bench_kernels(L, a.chains, a.sweeps, a.repeats)
+    n = {"packed Metropolis": 20000, "Swendsen-Wang": 2000, "Wolff": 4000}
+    rows += bench_autocorr(a.tau_L, a.tau_chains, n)
+    if not a.skip_rbm:
+        rows.append(bench_rbm(a.rbm_samples, a.batch))
+    return rows
 
 
 if __name__ == "__main__":

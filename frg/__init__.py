@@ -144,6 +144,8 @@ from ._ml.dbn_rg import (
     mehta_schwab as mehta_schwab,
 )
 from ._ml.ising import (
+    METROPOLIS_KERNELS as METROPOLIS_KERNELS,
+    SAMPLE_ALGORITHMS as SAMPLE_ALGORITHMS,
     T_C as T_C,
     IsingRun as IsingRun,
     correlation_length as correlation_length,
@@ -156,6 +158,7 @@ from ._ml.ising import (
     onsager_magnetization as onsager_magnetization,
     sample_configs as sample_configs,
     swendsen_wang as swendsen_wang,
+    wolff as wolff,
 )
 from ._ml.pca_rg import (
     PCAFlow as PCAFlow,

@@ -61,7 +61,7 @@ def _summarise(fields, frac, stack, cfg, T, L):
         fields,
         RF.uniform_radius(L, frac),
         [float(h.reconstruction_error[-1]) for _, h in stack],
-        I.correlation_length(cfg, T),
+        I.correlation_length(cfg),
         T,
         L,
         [float(r[a].mean()) for r, a in zip(radii, act, strict=True)],
