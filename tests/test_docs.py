@@ -67,3 +67,39 @@ def test_getting_started_python_example():
         str(DOCS / "guide" / "getting_started.md"), module_relative=False, optionflags=flags
     )
     assert res.attempted >= 6 and res.failed == 0
+
+
+def _notebook_builder():
+    spec = importlib.util.spec_from_file_location("_nb_build", ROOT / "notebooks" / "_build.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_notebooks_are_built_from_build_py(tmp_path):
+    # the committed notebooks are exactly what notebooks/_build.py writes
+    builder = _notebook_builder()
+    builder.write_all(tmp_path)
+    built = sorted(p.name for p in tmp_path.glob("*.ipynb"))
+    committed = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert built == committed
+    for name in built:
+        assert (tmp_path / name).read_text() == (ROOT / "notebooks" / name).read_text(), (
+            f"notebooks/{name} differs from notebooks/_build.py: run `python notebooks/_build.py`"
+        )
+
+
+def test_notebooks_show_figures_inline_and_check_them():
+    # figures render inline (no Agg backend); the image counter starts after the setup
+    # cell and the last cell fails the notebook (and so nbmake in CI) if none was shown
+    import nbformat
+
+    builder = _notebook_builder()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        code = [c.source for c in cells if c.cell_type == "code"]
+        assert not any("matplotlib.use(" in src for src in code), path.name
+        assert code[-1] == builder.CHECK_FIGURES.strip(), path.name
+        assert builder.COUNT_FIGURES.strip() in code, path.name
+        first_plot = next(i for i, src in enumerate(code) if "plt." in src and "import" not in src)
+        assert code.index(builder.COUNT_FIGURES.strip()) < first_plot, path.name
