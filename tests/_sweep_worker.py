@@ -21,7 +21,7 @@ DELAY = float(os.environ.get("FRG_TEST_DELAY", "0.2"))
 def params():
     import frg
 
-    return frg.param_grid(x=np.linspace(0.0, 1.0, 20), a=[1.0, 2.0])
+    return frg.param_grid(x=np.linspace(0.0, 1.0, 30), a=[1.0, 2.0])
 
 
 def slow(p):

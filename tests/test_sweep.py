@@ -11,6 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import frg
 from frg import CheckpointError, param_grid, parse_param_spec, sweep
 
 
@@ -83,6 +84,32 @@ def test_resume_after_interruption_computes_nothing_twice(tmp_path):
         np.testing.assert_array_equal(res.outputs[k], full.outputs[k])
     again = sweep(_fn, params, chunk_size=4, out=tmp_path, resume=True, progress=False, task="t")
     assert again.computed_chunks == []
+
+
+def _fn_result(p):
+    # a per-point frg.RESULTS outcome (pole where kappa > 0.05, step limit where lam > 1.5)
+    x = p["kappa"]
+    r = frg.RESULTS.where(x > 0.05, frg.RESULTS.pole, frg.RESULTS.successful)
+    r = frg.RESULTS.where(p["lam"] > 1.5, frg.RESULTS.max_steps_reached, r)
+    return {"y": 2.0 * x, "result": r}
+
+
+def test_results_enumeration_per_point_named_and_kept_in_checkpoints(tmp_path):
+    params = param_grid(kappa=np.linspace(0.01, 0.08, 8), lam=[1.0, 2.0])
+    res = sweep(_fn_result, params, chunk_size=3, out=tmp_path, progress=False, task="r")
+    expect = np.where(
+        params["lam"] > 1.5,
+        "max_steps_reached",
+        np.where(params["kappa"] > 0.05, "pole", "successful"),
+    )
+    assert [r["result"] for r in res.records()] == expect.tolist()
+    np.testing.assert_array_equal(res.failed, expect != "successful")
+    assert res.enums["result"] == list(frg.RESULTS._name_to_item)
+    loaded = sweep(
+        _fn_result, params, chunk_size=3, out=tmp_path, resume=True, progress=False, task="r"
+    )  # every chunk read back from its file
+    assert loaded.computed_chunks == [] and loaded.records() == res.records()
+    np.testing.assert_array_equal(loaded.failed, res.failed)
 
 
 def test_foreign_or_corrupted_checkpoint_refused(tmp_path):
@@ -164,8 +191,8 @@ def test_vmap_size_mapped_equals_vmapped():
 
 
 def test_exponent_sweep_on_two_host_devices_finishes_and_matches_one_device(tmp_path):
-    # optimistix/lineax inside: no shard_map; a batched vmap of the LU solves deadlocked
-    # in jaxlib's batched LAPACK kernel with one host device per core (session 5), so the
+    # optimistix/lineax inside: no shard_map; a batched vmap of the LU solves deadlocks
+    # in jaxlib's batched LAPACK kernel with one host device per core, so the
     # sweep maps members one at a time per device. A hang fails here by the timeout.
     cmd = [sys.executable, "-m", "frg.cli", "sweep", "exponents", "--param", "N=1:4:4"]
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=2")

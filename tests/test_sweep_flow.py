@@ -26,18 +26,20 @@ def _run_cli(argv):
     return code, json.loads(lines[0])
 
 
-def test_sweep_flow_cli_matches_single_solves_and_resumes(tmp_path):
+def test_sweep_flow_cli_matches_single_solves_and_resumes(tmp_path, capsys):
     argv = ["sweep", "flow", "--param", "kappa=0.01,0.06", "--grid", str(GRID)]
     argv += ["--out", str(tmp_path), "--chunk-size", "2", "--json"]
     code, out = _run_cli(argv)
-    assert code == 0 and out["completed"] == 2 and out["failed"] == 0
+    assert code == 0 and out["completed"] == 2 and out["failed"] == 0 and out["processes"] == 1
+    assert "sweep flow" not in capsys.readouterr().err  # no progress bar under --json
     for rec, kappa in zip(out["results"], (0.01, 0.06), strict=True):
         rho0, m2r, status = _single(kappa)
         assert rec["kappa"] == kappa and rec["status"] == status == 0
         np.testing.assert_allclose([rec["rho0"], rec["m2R"]], [rho0, m2r], rtol=1e-8, atol=1e-14)
     assert out["results"][0]["rho0"] == 0.0 and out["results"][1]["rho0"] > 0.0
-    code, again = _run_cli([*argv, "--resume"])
+    code, again = _run_cli([*argv, "--resume", "--progress"])
     assert again["computed_chunks"] == [] and again["results"] == out["results"]
+    assert "sweep flow" in capsys.readouterr().err  # asked for: a tqdm bar on stderr
 
 
 def test_sweep_flow_cli_refuses_unknown_parameter(tmp_path):

@@ -85,7 +85,7 @@ def _group(nproc, out, kill=None, timeout=150, **env):
 @pytest.mark.slow
 def test_killed_process_stops_the_others_and_resume_completes_identically(tmp_path):
     ref = _group(1, tmp_path / "ref", FRG_TEST_DELAY="0")[0]
-    assert ref[0] == 0 and ref[1]["computed"] == list(range(40))
+    assert ref[0] == 0 and ref[1]["computed"] == list(range(60))
     out = tmp_path / "sweep"
 
     # a worker (process 1) killed in the middle: process 0 stops with a clear message
@@ -93,7 +93,7 @@ def test_killed_process_stops_the_others_and_resume_completes_identically(tmp_pa
     assert rc1 == -signal.SIGKILL
     assert rc0 == 3 and "process 1 of 2 stopped" in rep0["aborted"], err0[-2000:]
     first = _chunks(out)
-    assert {m[0] for m in first.values()} == {0, 1} and len(first) < 40
+    assert {m[0] for m in first.values()} == {0, 1} and len(first) < 60
 
     # resumed with the same P, the coordinator (process 0) killed: JAX terminates the
     # other process at once (its runtime's fatal error), no hang
@@ -107,9 +107,9 @@ def test_killed_process_stops_the_others_and_resume_completes_identically(tmp_pa
     assert [r[0] for r in runs] == [0, 0, 0], [r[2][-2000:] for r in runs]
     computed = [r[1]["computed"] for r in runs]
     flat = [c for cs in computed for c in cs]
-    assert len(flat) == len(set(flat)) and set(flat) == set(range(40)) - set(second)
+    assert len(flat) == len(set(flat)) and set(flat) == set(range(60)) - set(second)
     final = _chunks(out)
-    assert set(final) == set(range(40))
+    assert set(final) == set(range(60))
     assert all(final[c] == m for c, m in second.items())  # no chunk written twice
     for _, rep, _ in runs:  # every process returns the merged result: bit for bit
         assert rep["processes"] == 3

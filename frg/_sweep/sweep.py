@@ -195,8 +195,8 @@ def _chunk(fn, batch, vmap_size, mesh):
         # row one member at a time. Not a batched vmap: jaxlib's batched LAPACK kernels
         # (getrf of a vmapped solve) split the batch over the intra-op thread pool and
         # wait for it, and with one host device per core every pool thread is already
-        # running a device's program — the sweep deadlocks (session 5, gdb:
-        # jax::ParallelBatchMap → BlockingCounter::Wait on every device thread)
+        # running a device's program — the sweep deadlocks (gdb: every device
+        # thread in jax::ParallelBatchMap → BlockingCounter::Wait)
         rows = jax.tree.map(lambda a: a.reshape(ndev, -1, *a.shape[1:]), batch)
         spec = NamedSharding(mesh, PartitionSpec("batch"))
         rows = jax.lax.with_sharding_constraint(rows, spec)
@@ -385,6 +385,8 @@ def sweep(
             el = time.perf_counter() - t0
             print(f"[frg sweep] {done}/{n} points ({el:.1f} s)", file=sys.stderr, flush=True)
 
+    if done:
+        tell(done)  # the points loaded from the checkpoint
     if group is None:
         for c in todo:
             compute(c)

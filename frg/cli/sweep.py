@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -195,6 +196,7 @@ def _sweep_here(args, axes, params, vmap_size, show: bool) -> dict:
     records: list = [None] * n
     completed = failed = 0
     computed: list = []
+    outcomes: dict[str, dict[str, int]] = {}
     groups = _groups(args, params, n)
     for label, idx in groups:
         sub = {k: v[idx] for k, v in params.items()}
@@ -220,6 +222,10 @@ def _sweep_here(args, axes, params, vmap_size, show: bool) -> dict:
             records[i] = rec
         completed += int(np.sum(res.completed))
         failed += int(np.sum(res.failed))
+        for key, names in res.enums.items():  # e.g. frg.RESULTS: points per outcome
+            counts = outcomes.setdefault(key, {})
+            for i in np.asarray(res.outputs[key]).reshape(-1):
+                counts[names[i]] = counts.get(names[i], 0) + 1
         computed += [f"{label}/{c}" for c in res.computed_chunks] if label else res.computed_chunks
     keys = getattr(args._module, "SWEEP_OUTPUTS", None)
     if keys is not None:
@@ -231,6 +237,7 @@ def _sweep_here(args, axes, params, vmap_size, show: bool) -> dict:
         "completed": completed,
         "failed": failed,
         "computed_chunks": computed,
+        **({"outcomes": outcomes} if outcomes else {}),
         "out": str(args.out),
         "seconds": time.perf_counter() - t0,
         "results": records,
@@ -264,6 +271,11 @@ def _launch(args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
     port = _free_port()
     spec = {k: v for k, v in vars(args).items() if not k.startswith("_")}
+    import jax
+
+    env = dict(os.environ, JAX_ENABLE_X64="1")  # the CLI's settings for its processes
+    if jax.config.jax_compilation_cache_dir:
+        env["JAX_COMPILATION_CACHE_DIR"] = jax.config.jax_compilation_cache_dir
     procs, outs = [], []
     try:
         for i in range(nproc):
@@ -277,6 +289,7 @@ def _launch(args: argparse.Namespace) -> dict:
                     [sys.executable, "-c", _WORKER, json.dumps(child)],
                     stdin=subprocess.DEVNULL,
                     stdout=f,
+                    env=env,
                 )
             )
         codes, stragglers = _wait(procs, grace=2 * args.heartbeat_timeout + 30)
@@ -368,13 +381,11 @@ def _chunk_key(c):
 
 def worker_main(spec: str) -> int:
     """One of the local processes of ``frg sweep ... --processes P`` (``spec``: the
-    parsed options as JSON, with this process's coordinator, count and id)."""
+    parsed options as JSON, with this process's coordinator, count and id; the
+    compilation cache of the launching command comes in ``JAX_COMPILATION_CACHE_DIR``)."""
     import jax
 
-    from . import _compilation_cache
-
     jax.config.update("jax_enable_x64", True)  # the CLI owns its process
-    _compilation_cache()
     args = argparse.Namespace(**json.loads(spec))
     args._module = importlib.import_module(f"frg.cli.{args.target}")
     args._run = _run_sweep
