@@ -57,3 +57,17 @@ def test_phase_boundary_bracket_matches_single_solves():
     for lam, lo, hi in zip(lams, np.asarray(pb.kappa_lo), np.asarray(pb.kappa_hi), strict=True):
         assert _single(lo, lam)[0] == 0.0  # symmetric side
         assert _single(hi, lam)[0] > 0.0  # broken side
+
+
+def test_sweep_process_options_refused_before_anything_starts(tmp_path):
+    base = ["sweep", "flow", "--param", "kappa=0.01,0.02", "--out", str(tmp_path), "--json"]
+    for extra, words in [
+        (["--processes", "0"], "--processes must be an integer >= 1"),
+        (["--processes", "2", "--coordinator", "127.0.0.1:1"], "use one way"),
+        (["--heartbeat-timeout", "1"], "--heartbeat-timeout must be an integer >= 2"),
+        (["--num-processes", "2", "--process-id", "2"], "--process-id must be in [0, 1]"),
+        (["--coordinator", "localhost"], "HOST:PORT"),
+    ]:
+        code, out = _run_cli([*base, *extra])
+        assert code == 2 and words in out["error"], (extra, out)
+    assert not list(tmp_path.glob("chunk-*"))  # nothing computed

@@ -136,13 +136,7 @@ def _run_sweep(args: argparse.Namespace) -> dict:
         raise ValueError("frg sweep needs a TARGET, one of: " + ", ".join(SWEEPABLE))
     nproc = getattr(args, "processes", 1)
     dist = _distributed(args)
-    if nproc < 1:
-        raise ValueError(f"--processes must be an integer >= 1; got {nproc}")
-    if nproc > 1 and dist:
-        raise ValueError(
-            "--processes starts local processes; --distributed, --coordinator, "
-            "--num-processes and --process-id join processes started elsewhere: use one way"
-        )
+    _check_process_options(args, nproc, dist)
     pid = 0
     if dist:  # before anything uses JAX
         pid, nproc = init_processes(
@@ -175,6 +169,29 @@ def _run_sweep(args: argparse.Namespace) -> dict:
     finally:
         if dist:
             finish_processes()
+
+
+def _check_process_options(args, nproc: int, dist: bool) -> None:
+    """Bad ``--processes`` / ``--distributed`` options, before anything is started."""
+    if nproc < 1:
+        raise ValueError(f"--processes must be an integer >= 1; got {nproc}")
+    if nproc > 1 and dist:
+        raise ValueError(
+            "--processes starts local processes; --distributed, --coordinator, "
+            "--num-processes and --process-id join processes started elsewhere: use one way"
+        )
+    hb = getattr(args, "heartbeat_timeout", 30)
+    if hb < 2:
+        raise ValueError(f"--heartbeat-timeout must be an integer >= 2 (seconds); got {hb}")
+    n, i = getattr(args, "num_processes", None), getattr(args, "process_id", None)
+    if n is not None and n < 1:
+        raise ValueError(f"--num-processes must be an integer >= 1; got {n}")
+    if i is not None and (i < 0 or (n is not None and i >= n)):
+        top = "--num-processes - 1" if n is None else str(n - 1)
+        raise ValueError(f"--process-id must be in [0, {top}]; got {i}")
+    coord = getattr(args, "coordinator", None)
+    if coord is not None and not coord.rpartition(":")[2].isdigit():
+        raise ValueError(f"--coordinator must look like HOST:PORT; got {coord!r}")
 
 
 def _vmap_size(args):
