@@ -8,14 +8,13 @@ one JSON line: the chunks it computed and the outputs as ``float.hex``, or
 """
 
 import json
-import os
 import sys
 import time
 
 import numpy as np
 
-#: seconds per point (FRG_TEST_DELAY; 0 for a quick reference run of the same program)
-DELAY = float(os.environ.get("FRG_TEST_DELAY", "0.2"))
+#: seconds per point
+DELAY = 0.2
 
 
 def params():
