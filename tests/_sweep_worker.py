@@ -1,6 +1,6 @@
 """One process of a multi-process sweep, for tests/test_sweep_processes.py.
 
-``python -m tests._sweep_worker PID NPROC PORT OUT``: joins the group (when NPROC > 1),
+``python -m tests._sweep_worker PID NPROC PORT OUT [other]``: joins the group (when NPROC > 1),
 runs a sweep of :func:`slow` (a known function that takes ``DELAY`` seconds per point,
 so that a process can be killed in the middle) with ``resume=True`` into OUT, and prints
 one JSON line: the chunks it computed and the outputs as ``float.hex``, or
@@ -17,10 +17,10 @@ import numpy as np
 DELAY = 0.2
 
 
-def params():
+def params(other: bool = False):
     import frg
 
-    return frg.param_grid(x=np.linspace(0.0, 1.0, 30), a=[1.0, 2.0])
+    return frg.param_grid(x=np.linspace(0.0, 1.0, 31 if other else 30), a=[1.0, 2.0])
 
 
 def slow(p):
@@ -38,6 +38,7 @@ def slow(p):
 
 def main(argv):
     pid, nproc, port, out = int(argv[0]), int(argv[1]), argv[2], argv[3]
+    other = argv[4:] == ["other"]  # another sweep than the other processes
     import frg
 
     if nproc > 1:
@@ -48,7 +49,7 @@ def main(argv):
     code = 0
     try:
         res = frg.sweep(
-            slow, params(), chunk_size=1, out=out, resume=True, task="slow", progress=False
+            slow, params(other), chunk_size=1, out=out, resume=True, task="slow", progress=False
         )
         report = {
             "computed": res.computed_chunks,

@@ -45,14 +45,16 @@ def _chunks(out: Path) -> dict[int, tuple[int, int, int]]:
     return found
 
 
-def _group(nproc, out, kill=None, timeout=150):
+def _group(nproc, out, kill=None, timeout=150, other=()):
     """Run ``nproc`` worker processes; ``kill=(victim, after)``: SIGKILL process
-    ``victim`` once it has written ``after`` new chunks. Returns [(rc, report, stderr)]."""
+    ``victim`` once it has written ``after`` new chunks; processes in ``other`` get
+    another sweep. Returns [(rc, report, stderr)]."""
     port = _port()
     before = set(_chunks(out)) if out.exists() else set()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests._sweep_worker", str(i), str(nproc), str(port), str(out)],
+            [sys.executable, "-m", "tests._sweep_worker", str(i), str(nproc), str(port), str(out)]
+            + (["other"] if i in other else []),
             cwd=REPO,
             env=_env(),
             stdout=subprocess.PIPE,
@@ -122,3 +124,12 @@ def test_killed_process_stops_the_others_and_resume_completes_identically(tmp_pa
     for _, rep, _ in runs:  # every process returns the merged result: bit for bit
         assert rep["processes"] == 3
         assert rep["y"] == ref_y and rep["failed"] == ref.failed.tolist()
+
+
+@pytest.mark.slow
+def test_process_started_with_another_sweep_stops_every_process(tmp_path):
+    (rc0, rep0, err0), (rc1, rep1, err1) = _group(2, tmp_path / "sweep", other=(1,))
+    assert rc1 == 1 and rep1 is None and "different sweep than process 0" in err1
+    assert rc0 == 3, err0[-2000:]
+    assert "process 1 of 2 failed (started with a different sweep" in rep0["aborted"]
+    assert len(_chunks(tmp_path / "sweep")) < 60  # stopped early, not at the end

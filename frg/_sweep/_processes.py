@@ -14,7 +14,8 @@ Failures: the service runs with recoverable tasks, so a process that dies does n
 the others through JAX's runtime. Each process also beats a counter in the store from a
 background thread (every quarter of ``heartbeat_timeout``); the others check the
 counters between chunks and while they wait, and when a process that has not finished
-stops beating for ``heartbeat_timeout`` seconds they stop with :class:`SweepAborted`.
+stops beating for ``heartbeat_timeout`` seconds, or when a process reports an error
+(``Group.fail``), they stop with :class:`SweepAborted`.
 (``get_live_nodes`` of the service is not used for this: it is a barrier among the live
 processes, so a process computing a long chunk would hold up the others' checks.)
 If process 0, which hosts the service, dies, JAX's runtime terminates the others at
@@ -232,20 +233,32 @@ class Group:
         return set(_ids(self.client, f"{self.ns}/finished/"))
 
     def check(self) -> None:
-        """:class:`SweepAborted` if a process that has not finished stopped beating."""
+        """:class:`SweepAborted` if another process failed, or stopped beating before
+        it finished."""
         try:
+            failed = self.client.key_value_dir_get(f"{self.ns}/error/")
             others = set(range(self.n)) - {self.pid} - self._finished()
             dead = sorted(self.watch.stale(others))
         except JaxRuntimeError as exc:
             raise SweepAborted(f"lost the coordination service of process 0: {exc}") from None
-        if dead:
+        if failed:
+            key, msg = failed[0]
+            why = f"process {key.rsplit('/', 1)[1]} of {self.n} failed ({msg})"
+        elif dead:
             which = ", ".join(map(str, dead))
-            raise SweepAborted(
-                f"process {which} of {self.n} stopped (no heartbeat for "
-                f"{self.watch.timeout:g} s); process {self.pid} stops too. The chunks "
-                "finished so far are saved: run the same sweep again with --resume "
-                "(resume=True), with any number of processes"
-            )
+            why = f"process {which} of {self.n} stopped (no heartbeat for {self.watch.timeout:g} s)"
+        else:
+            return
+        raise SweepAborted(
+            f"{why}; process {self.pid} stops too. The chunks finished so far are saved: "
+            "run the same sweep again with --resume (resume=True), with any number of "
+            "processes"
+        )
+
+    def fail(self, message: str) -> None:
+        """Tell the other processes that this one failed (they stop at their next check)."""
+        with contextlib.suppress(JaxRuntimeError):
+            self.client.key_value_set(f"{self.ns}/error/{self.pid}", message)
 
     def _wait(self, key: str) -> str:
         last = time.monotonic()
@@ -275,6 +288,7 @@ class Group:
 
             raise CheckpointError(f"process 0: {msg['error']}")
         if msg.pop("fingerprint") != fp:
+            self.fail("started with a different sweep than process 0")
             raise ValueError(
                 f"process {self.pid} was started with a different sweep than process 0 "
                 "(task, parameters or chunk size differ): start every process with the "

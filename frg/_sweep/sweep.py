@@ -393,14 +393,20 @@ def sweep(
             done += sizes[c]
             tell(done)
     else:
-        while True:
-            group.check()  # stop if another process died
-            k = group.claim()
-            if k >= len(todo):
-                break
-            compute(todo[k])
-            tell(info["loaded"] + group.add_done(sizes[todo[k]]))
-        group.finish()
+        try:
+            while True:
+                group.check()  # stop if another process failed or died
+                k = group.claim()
+                if k >= len(todo):
+                    break
+                compute(todo[k])
+                tell(info["loaded"] + group.add_done(sizes[todo[k]]))
+            group.finish()
+        except _processes.SweepAborted:
+            raise
+        except BaseException as exc:  # the others stop at their next check
+            group.fail(f"{type(exc).__name__}: {exc}")
+            raise
         for c in range(nchunks):
             if chunks[c] is None:
                 load(c)
