@@ -78,6 +78,11 @@ def init_processes(
 
     Returns:
         ``(process_id, num_processes)``.
+
+    Example (in each of two processes, with ``I`` = 0 and 1):
+        >>> frg.init_processes("127.0.0.1:12345", 2, I)  # doctest: +SKIP
+        >>> res = frg.sweep(fn, params, out="shared/dir")  # doctest: +SKIP
+        >>> frg.finish_processes()  # doctest: +SKIP
     """
     heartbeat_timeout = _validate.integer("heartbeat_timeout", heartbeat_timeout, 2)
     initialization_timeout = _validate.integer("initialization_timeout", initialization_timeout, 1)

@@ -377,13 +377,15 @@ def _describe(code: int) -> str:
 
 def _failure_message(codes, reports, stragglers, out) -> str:
     nproc = len(codes)
-    parts = []
+    crashed, reported = [], []  # first the processes that died, then what the others said
     for i, (code, rep) in enumerate(zip(codes, reports, strict=True)):
         if i in stragglers:
-            parts.append(f"process {i} did not stop and was killed")
+            crashed.append(f"process {i} of {nproc} did not stop and was killed")
+        elif code != 0 and rep and rep.get("error"):
+            reported.append(f"process {i} of {nproc} {_describe(code)}: {rep['error']}")
         elif code != 0:
-            why = f": {rep['error']}" if rep and rep.get("error") else ""
-            parts.append(f"process {i} of {nproc} {_describe(code)}{why}")
+            crashed.append(f"process {i} of {nproc} {_describe(code)}")
+    parts = crashed + reported
     saved = sum(1 for _ in Path(out).rglob("chunk-*.npz")) if Path(out).is_dir() else 0
     return (
         "; ".join(parts) + f". {saved} finished chunk file(s) are saved in {out}: run the "
