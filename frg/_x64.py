@@ -28,8 +28,8 @@ def x64_enabled() -> bool:
         ``bool(jax.config.jax_enable_x64)`` (not changed by the scoped :func:`x64`).
 
     Example:
-        >>> frg.x64_enabled()   # in a fresh process, unless JAX_ENABLE_X64 is set
-        False
+        >>> frg.x64_enabled() == bool(jax.config.jax_enable_x64)
+        True
     """
     return bool(jax.config.jax_enable_x64)
 
@@ -45,8 +45,9 @@ def x64(fn):
 
     Example:
         >>> f = frg.x64(lambda: jnp.ones(2).dtype)
-        >>> f(), frg.x64_enabled()   # float64 inside, global flag untouched
-        (dtype('float64'), False)
+        >>> before = frg.x64_enabled()
+        >>> f(), frg.x64_enabled() == before   # float64 inside, global flag untouched
+        (dtype('float64'), True)
     """
 
     @functools.wraps(fn)

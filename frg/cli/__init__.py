@@ -86,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
     Example:
         >>> from frg.cli import main
-        >>> main(["zero-d", "--grid", "16", "--json"])   # same as `frg zero-d --grid 16 --json`
-        {"gamma2": 1.3324..., "gamma4": 0.6078..., "status": "success", ...}
-        0
+        >>> main(["flow", "--d", "5", "--json"])   # same as `frg flow --d 5 --json`
+        {"status": "error", "error": "d must ...; got 5.0"}
+        2
     """
     import jax
 
