@@ -7,6 +7,9 @@ Public API (re-exported from private modules, diffrax-style):
 - threshold functions: :class:`ThresholdRule`, :func:`threshold_rule`,
   :func:`threshold`, :func:`litim_threshold`, :func:`v_d`
 - float64 policy: :func:`x64`, :func:`x64_enabled` (see ``frg/_x64.py``)
+- ML ↔ RG: Ising samplers (:func:`metropolis` with ``algorithm='packed'``,
+  :func:`swendsen_wang`, :func:`wolff`), :func:`mehta_schwab`,
+  :func:`block_size_vs_temperature`, :func:`pca_rg_flow`, :func:`vrg_analysis`
 - derivative expansion O(∂²): :func:`de2_fixed_point`, :func:`de2_exponents`,
   :func:`de2_pms`, :func:`de2_cli_exponents` (see ``docs/de2.md``)
 """
@@ -137,8 +140,13 @@ from ._io import (
     load as load,
     save_results as save_results,
 )
+
+# ML ↔ RG: Ising samplers and exact results, RBM/DBN training, receptive fields,
+# exact variational RG, PCA coarse-graining, lattice φ⁴ HMC (docs/ml_rg.md).
 from ._ml.dbn_rg import (
+    BLOCK_VERDICTS as BLOCK_VERDICTS,
     DBNResult as DBNResult,
+    block_size_verdict as block_size_verdict,
     block_size_vs_temperature as block_size_vs_temperature,
     cdbn_experiment as cdbn_experiment,
     mehta_schwab as mehta_schwab,
@@ -188,8 +196,12 @@ from ._ml.receptive import (
 )
 from ._ml.vrg import (
     VRGResult as VRGResult,
+    chain_energy as chain_energy,
     decimation_K as decimation_K,
+    decimation_rbm as decimation_rbm,
     fit_rbm_exact as fit_rbm_exact,
+    ising2d_energy as ising2d_energy,
+    nn_coupling as nn_coupling,
     vrg_analysis as vrg_analysis,
     vrg_hidden_hamiltonian as vrg_hidden_hamiltonian,
     walsh_couplings as walsh_couplings,

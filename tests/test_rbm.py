@@ -127,3 +127,112 @@ def test_experiment_drivers_validate_before_sampling():
         dbn_rg.mehta_schwab(L=8, hidden=())
     with pytest.raises(ValueError, match="ratios"):
         dbn_rg.block_size_vs_temperature(ratios=(-1.0,))
+
+
+# --------------------------------------------------------------------------- ML ↔ RG findings
+# docs/ml_rg.md §2–3 at small size: L = 10, DBN 25-6, 1000 SW samples, CD-1, Adam 1e-2,
+# L1 1e-2, 30 epochs, seeds 0, 1, 2. Measured over seeds 0–3 at T = 1/0.408 (1.08 T_c):
+# layer-1 block size 2.45 ± 0.35, layer 2 4.99 ± 0.02 (s.d.; flat field 5.04), growth
+# 2.54 ± 0.33; at 2 T_c: ⟨|W₁|⟩ ≈ 0.0033 (vs 0.155) and block sizes within 2% of flat.
+# The bounds are 3 s.d. of the seed spread measured in the test itself.
+
+_MS = dict(L=10, hidden=(25, 6), n_samples=1000, epochs=30)
+
+
+@pytest.fixture(scope="module")
+def dbn_runs():
+    import frg
+
+    return {
+        T: [frg.mehta_schwab(T=T, seed=s, **_MS) for s in range(3)]
+        for T in (1 / 0.408, 2 * frg.T_C)
+    }
+
+
+@pytest.mark.slow
+def test_mehta_schwab_block_size_grows_with_depth(dbn_runs):
+    runs = dbn_runs[1 / 0.408]
+    B = np.array([r.block_size_per_layer for r in runs])
+    growth = B[:, 1] - B[:, 0]
+    assert growth.mean() - 3 * growth.std(ddof=1) > 0
+    # the first layer is local: well inside the flat-field radius
+    assert B[:, 0].mean() + 3 * B[:, 0].std(ddof=1) < 0.8 * runs[0].uniform_radius
+
+
+@pytest.mark.slow
+def test_block_size_switches_off_far_above_tc(dbn_runs):
+    import frg
+
+    near, far = dbn_runs[1 / 0.408], dbn_runs[2 * frg.T_C]
+    w_near = np.array([r.mean_abs_weight[0] for r in near])
+    w_far = np.array([r.mean_abs_weight[0] for r in far])
+    # nearly independent spins at 2 T_c: the L1 prior switches the first layer off ...
+    assert w_far.mean() + 3 * w_far.std(ddof=1) < 0.1 * (w_near.mean() - 3 * w_near.std(ddof=1))
+    # ... and the remaining noise reads as a flat field (no block size to speak of)
+    b_far = np.array([r.block_size_per_layer[0] for r in far]) / far[0].uniform_radius
+    assert abs(b_far.mean() - 1) + 3 * b_far.std(ddof=1) < 0.05
+
+
+def test_on_epoch_gives_the_same_training():
+    # per-epoch progress reports run the same key sequence as the one-scan training
+    v = (np.random.default_rng(0).random((64, 12)) < 0.3).astype(np.float32)
+    seen = []
+    p1, h1 = R.train_rbm(v, 4, epochs=3, batch_size=16, on_epoch=lambda e, err: seen.append(e))
+    p0, h0 = R.train_rbm(v, 4, epochs=3, batch_size=16)
+    assert seen == [0, 1, 2]
+    np.testing.assert_allclose(np.asarray(p1.W), np.asarray(p0.W), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(h1.reconstruction_error, h0.reconstruction_error, rtol=1e-6)
+
+
+def test_block_size_verdict():
+    import frg
+
+    with pytest.raises(ValueError, match="ratios"):
+        frg.block_size_vs_temperature(ratios=())
+    with pytest.raises(ValueError, match="seeds"):
+        frg.block_size_vs_temperature(ratios=(1.0,), seeds=())
+    rng = np.random.default_rng(0)
+    r = [0.9, 1.0, 1.1, 1.3, 1.6, 2.0]
+    xi = np.array([40.0, 14.0, 5.4, 2.3, 1.2, 0.9])[:, None] + 0.05 * rng.normal(size=(6, 3))
+    u = 8.0
+
+    def verdict(b):
+        return frg.block_size_verdict(r, b, xi, u)
+
+    flat = u * (1 + 0.01 * rng.normal(size=(6, 3)))
+    v = verdict(flat)
+    assert v["verdict"] == "flat" and v["corr_block_xi"] is None  # no r over flat fields
+    window = flat.copy()
+    window[1:3] = 3.0 + 0.1 * rng.normal(size=(2, 3))
+    v = verdict(window)
+    assert v["verdict"] == "local_window" and v["local_T_over_Tc"] == [1.0, 1.1]
+    assert v["corr_block_xi"] is None
+    grows = 1.0 + 0.4 * xi + 0.05 * rng.normal(size=(6, 3))
+    v = verdict(grows)
+    assert v["verdict"] == "follows_xi" and v["corr_block_xi"] > 0.9
+    shrinks = 7.0 - 0.3 * xi + 0.05 * rng.normal(size=(6, 3))
+    shrinks[0] = u  # below T_c: not used
+    assert verdict(shrinks)["verdict"] == "anticorrelated"
+    const = 4.0 + 0.2 * rng.normal(size=(6, 3))
+    v = verdict(const)
+    assert v["verdict"] == "constant" and v["constancy_p_value"] > 0.05
+
+
+@pytest.mark.parametrize(
+    "argv,msg",
+    [
+        (["block-size", "--ratios", ""], "--ratios must contain"),
+        (["block-size", "--ratios", "1,x"], "--ratios must be"),
+        (["block-size", "--seeds", "0"], "--seeds"),
+        (["mehta-schwab", "--hidden", ""], "--hidden"),
+        (["cdbn", "--filter-size", "4"], "--filter-size"),
+    ],
+)
+def test_cli_ml_bad_input(argv, msg, capsys):
+    import json
+
+    from frg.cli import main
+
+    assert main([*argv, "--json"]) == 2
+    err = json.loads(capsys.readouterr().out)
+    assert err["status"] == "error" and msg in err["error"]

@@ -641,8 +641,9 @@ def sample_configs(L, T, n_samples, *, chains=None, algorithm="sw", burn_in=None
     snapshots).
 
     Args: L: even side; T: temperature; n_samples; chains: parallel chains (default
-      min(n_samples, 64)); algorithm: ``'sw'``, ``'metropolis'`` or ``'packed'``; burn_in: discarded
-      updates (default 30 SW / 500 Metropolis); seed.
+      min(n_samples, 64); ``'packed'``: min(n_samples, 4096), one snapshot per chain);
+      algorithm: ``'sw'``, ``'metropolis'`` or ``'packed'``; burn_in: discarded updates
+      (default 30 SW / 500 Metropolis / 1000 packed); seed.
     Returns: float32 array (n_samples, L, L) of ±1.
 
     Example:
@@ -656,14 +657,15 @@ def sample_configs(L, T, n_samples, *, chains=None, algorithm="sw", burn_in=None
     n_samples = V.integer("n_samples", n_samples, 1)
     if algorithm not in SAMPLE_ALGORITHMS:
         raise ValueError(f"algorithm must be one of {SAMPLE_ALGORITHMS}; got {algorithm!r}")
-    chains = chains or min(n_samples, 64)
+    if chains is None:  # packed: one snapshot per chain (its 32-lane words fill up)
+        chains = min(n_samples, 4096) if algorithm == "packed" else min(n_samples, 64)
     per = -(-n_samples // chains)
     # (sampler, sweeps between snapshots, default burn-in)
     packed = functools.partial(metropolis, algorithm="packed")
     sampler, every, burn = {
         "sw": (swendsen_wang, 2, 30),
         "metropolis": (metropolis, 10, 500),
-        "packed": (packed, 10, 500),
+        "packed": (packed, 10, 1000),
     }[algorithm]
     run = sampler(
         L,

@@ -168,12 +168,11 @@ def exact_nll_gradient(params, v_data):
 @functools.partial(
     jax.jit, static_argnames=("epochs", "batch_size", "k", "persistent", "optimizer")
 )
-def _train(params, data, key, epochs, batch_size, k, persistent, l1, optimizer):
+def _train_epochs(carry, data, epochs, batch_size, k, persistent, l1, optimizer):
+    """``epochs`` epochs from ``carry = (params, opt_state, chains, key)``: (carry, errors)."""
     opt = optimizer
-    opt_state = opt.init(params)
     n = data.shape[0]
     nb = n // batch_size
-    chains0 = data[:batch_size]
 
     def batch_step(carry, vb):
         params, opt_state, chains, key = carry
@@ -195,10 +194,23 @@ def _train(params, data, key, epochs, batch_size, k, persistent, l1, optimizer):
         carry, errs = jax.lax.scan(batch_step, (params, opt_state, chains, key), batches)
         return carry, jnp.mean(errs)
 
-    (params, _, _, _), errs = jax.lax.scan(
-        epoch, (params, opt_state, chains0, key), None, length=epochs
-    )
-    return params, errs
+    return jax.lax.scan(epoch, carry, None, length=epochs)
+
+
+def _train(params, data, key, epochs, batch_size, k, persistent, l1, optimizer, on_epoch=None):
+    """All epochs in one compiled scan, or (``on_epoch`` given) one call per epoch with
+    ``on_epoch(epoch, error)`` after each: the same key sequence, hence the same result."""
+    carry = (params, optimizer.init(params), data[:batch_size], key)
+    args = (batch_size, k, persistent, l1, optimizer)
+    if on_epoch is None:
+        carry, errs = _train_epochs(carry, data, epochs, *args)
+        return carry[0], errs
+    errs = []
+    for e in range(epochs):
+        carry, err = _train_epochs(carry, data, 1, *args)
+        errs.append(float(err[0]))
+        on_epoch(e, errs[-1])
+    return carry[0], jnp.asarray(errs)
 
 
 @functools.lru_cache(maxsize=32)
@@ -222,14 +234,26 @@ def _validate_train(data, epochs, batch_size, k, lr, l1):
 
 
 def train_rbm(
-    data, n_hidden, *, epochs=20, batch_size=100, k=1, lr=1e-2, l1=1e-4, persistent=False, seed=0
+    data,
+    n_hidden,
+    *,
+    epochs=20,
+    batch_size=100,
+    k=1,
+    lr=1e-2,
+    l1=1e-4,
+    persistent=False,
+    seed=0,
+    on_epoch=None,
 ):
     """Train a dense binary RBM by CD-k (or PCD) with an L1 penalty on W (optax Adam).
 
     ℒ = ⟨F(v)⟩_data − ⟨F(ṽ)⟩ + λ‖W‖₁.
 
     Args: data: (n, n_v) in {0,1}; n_hidden: hidden units; epochs; batch_size; k: Gibbs
-      steps; lr: Adam learning rate; l1: λ; persistent: PCD if True; seed.
+      steps; lr: Adam learning rate; l1: λ; persistent: PCD if True; seed;
+      on_epoch: optional ``f(epoch, reconstruction_error)`` called after every epoch
+      (for progress reports; the result is the same with or without it).
     Returns: (RBMParams (float32), TrainHistory).
 
     Example:
@@ -258,16 +282,18 @@ def train_rbm(
         bool(persistent),
         l1,
         _adam(lr),
+        on_epoch,
     )
     return params, TrainHistory(np.asarray(errs, np.float64))
 
 
-def train_dbn(data, hidden_sizes, *, sample_hidden=True, seed=0, **kw):
+def train_dbn(data, hidden_sizes, *, sample_hidden=True, seed=0, on_epoch=None, **kw):
     """Greedy layer-wise stack of RBMs (a DBN): layer l+1 is trained on layer l's hidden units.
 
     Args: data: (n, n_v) in {0,1}; hidden_sizes: e.g. (400, 100, 25); sample_hidden: feed
       Bernoulli samples of p(h|v) (True) or the thresholded p(h|v) > ½ (False);
-      seed; **kw: passed to :func:`train_rbm`.
+      seed; on_epoch: optional ``f(layer, epoch, reconstruction_error)`` after every
+      epoch; **kw: passed to :func:`train_rbm`.
     Returns: list of (RBMParams, TrainHistory), first layer first.
 
     Example:
@@ -284,7 +310,8 @@ def train_dbn(data, hidden_sizes, *, sample_hidden=True, seed=0, **kw):
     out = []
     key = jax.random.PRNGKey(seed + 1000)
     for i, nh in enumerate(hidden_sizes):
-        params, hist = train_rbm(x, nh, seed=seed + i, **kw)
+        cb = None if on_epoch is None else functools.partial(on_epoch, i)
+        params, hist = train_rbm(x, nh, seed=seed + i, on_epoch=cb, **kw)
         out.append((params, hist))
         p = hidden_probs(params, jnp.asarray(x, jnp.float32))
         key, sub = jax.random.split(key)
@@ -343,12 +370,22 @@ def init_conv_rbm(key, c_in, c_out, filter_size, scale=0.01):
 
 
 def train_conv_rbm(
-    data, n_filters, filter_size, *, epochs=10, batch_size=50, k=1, lr=1e-2, l1=1e-4, seed=0
+    data,
+    n_filters,
+    filter_size,
+    *,
+    epochs=10,
+    batch_size=50,
+    k=1,
+    lr=1e-2,
+    l1=1e-4,
+    seed=0,
+    on_epoch=None,
 ):
     """Train a binary convolutional RBM (periodic, stride 1, no pooling) by CD-k + L1.
 
     Args: data: (n, C, L, L) or (n, L, L) in {0,1}; n_filters: hidden channels;
-      filter_size: odd f; other args as :func:`train_rbm`.
+      filter_size: odd f; other args (``on_epoch`` included) as :func:`train_rbm`.
     Returns: (ConvRBMParams, TrainHistory).
 
     Example:
@@ -382,16 +419,17 @@ def train_conv_rbm(
         False,
         l1,
         _adam(lr),
+        on_epoch,
     )
     return params, TrainHistory(np.asarray(errs, np.float64))
 
 
-def train_cdbn(data, n_filters, filter_size, *, seed=0, **kw):
+def train_cdbn(data, n_filters, filter_size, *, seed=0, on_epoch=None, **kw):
     """Greedy stack of conv RBMs (no pooling); layer l+1 sees layer l's sampled hidden maps.
 
     Args: data: (n, L, L) in {0,1}; n_filters: list of channel counts per layer;
-      filter_size: odd int (same for all layers) or list; seed; **kw: passed to
-      :func:`train_conv_rbm`.
+      filter_size: odd int (same for all layers) or list; seed; on_epoch: optional
+      ``f(layer, epoch, reconstruction_error)``; **kw: passed to :func:`train_conv_rbm`.
     Returns: list of (ConvRBMParams, TrainHistory).
 
     Example:
@@ -411,7 +449,8 @@ def train_cdbn(data, n_filters, filter_size, *, seed=0, **kw):
     key = jax.random.PRNGKey(seed + 2000)
     out = []
     for i, (nf, f) in enumerate(zip(n_filters, sizes, strict=True)):
-        params, hist = train_conv_rbm(x, nf, f, seed=seed + i, **kw)
+        cb = None if on_epoch is None else functools.partial(on_epoch, i)
+        params, hist = train_conv_rbm(x, nf, f, seed=seed + i, on_epoch=cb, **kw)
         out.append((params, hist))
         key, sub = jax.random.split(key)
         x = np.asarray(jax.random.bernoulli(sub, hidden_probs(params, jnp.asarray(x))), np.float32)

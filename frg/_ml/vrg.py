@@ -47,7 +47,14 @@ class VRGResult(NamedTuple):
 
 
 def chain_energy(K, n):
-    """H(v) = −K Σ_i v_i v_{i+1} (periodic) on all 2^n states (order of ``all_spin_states``)."""
+    """H(v) = −K Σ_i v_i v_{i+1} (periodic) on all 2^n states (order of ``all_spin_states``).
+
+    Args: K: coupling J/T; n: chain length 2..22. Returns: float64 (2^n,) energies.
+
+    Example:
+        >>> frg.chain_energy(0.5, 4)[[0, 5]].tolist()   # all down; alternating
+        [-2.0, 2.0]
+    """
     K = float(V.finite("K", K))
     n = V.integer("n", n, 2, 22)
     s = all_spin_states(n).astype(np.float64)
@@ -55,7 +62,14 @@ def chain_energy(K, n):
 
 
 def ising2d_energy(K, L):
-    """H(v) = −K Σ_<ij> v_i v_j on all 2^{L²} states of the periodic L×L lattice (L ≤ 4)."""
+    """H(v) = −K Σ_<ij> v_i v_j on all 2^{L²} states of the periodic L×L lattice (L ≤ 4).
+
+    Args: K: coupling J/T; L: side 2..4. Returns: float64 (2^{L²},) energies.
+
+    Example:
+        >>> float(frg.ising2d_energy(1.0, 4)[0])   # all aligned: 2L² bonds
+        -32.0
+    """
     K = float(V.finite("K", K))
     L = V.integer("L", L, 2, 4)
     s = all_spin_states(L * L).reshape(-1, L, L).astype(np.float64)
@@ -206,7 +220,13 @@ def fit_rbm_exact(H_v, n_hidden, *, steps=1500, lr=0.05, seed=0):
 def decimation_rbm(n, W=30.0):
     """The RBM that decimates a periodic chain of n spins: h_j ↔ v_{2j} with coupling W.
 
-    Returns (a, b, W_mat) with W_mat[2j, j] = W (±1 units; W → ∞ is exact decimation).
+    Args: n: even chain length 4..22; W: coupling (W → ∞ is exact decimation).
+    Returns: (a, b, W_mat) with W_mat[2j, j] = W (±1 units).
+
+    Example:
+        >>> a, b, W = frg.decimation_rbm(6, 40.0)
+        >>> W.shape, float(W[2, 1])
+        ((6, 3), 40.0)
     """
     n = V.integer("n", n, 4, 22)
     if n % 2:
@@ -247,7 +267,15 @@ def vrg_hidden_hamiltonian(H_v, params):
 
 
 def nn_coupling(couplings, n):
-    """Mean nearest-neighbour J_{i,i+1} (periodic chain of n spins) from Walsh couplings."""
+    """Mean nearest-neighbour J_{i,i+1} (periodic chain of n spins) from Walsh couplings.
+
+    Args: couplings: {bitmask: J} as from :func:`walsh_couplings`; n: chain length.
+    Returns: float mean of J over the n bonds (missing bonds count as 0).
+
+    Example:
+        >>> frg.nn_coupling({0b011: 0.2, 0b110: 0.2, 0b101: 0.2}, 3)
+        0.2
+    """
     vals = [couplings.get((1 << i) | (1 << ((i + 1) % n)), 0.0) for i in range(n)]
     return float(np.mean(vals))
 

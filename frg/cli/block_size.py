@@ -1,76 +1,94 @@
-"""``frg block-size``: learned DBN block size vs temperature next to ξ(T) (the essay's question)."""
+"""``frg block-size``: learned DBN block size vs temperature next to ξ(T), over several seeds."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import add_command, progress
+from ._common import add_command, progress, progress_bar, save, write_figure
+
+
+def _list(s, name, kind):
+    try:
+        vals = [kind(x) for x in s.split(",") if x.strip()]
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a comma-separated list; got {s!r}") from exc
+    if not vals:
+        raise ValueError(f"{name} must contain at least one value; got {s!r}")
+    return vals
+
+
+def _draw(out, path):
+    from ._mlrg_plot import figure, save as save_fig
+
+    r = np.asarray(out["T_over_Tc"])
+    B = np.asarray(out["block_size_per_layer"], float)
+    dB = np.asarray(out["block_size_err_per_layer"], float)
+    fig, (ax, ax2) = figure(1, 2, figsize=(10, 4))
+    for l in range(B.shape[1]):
+        ax.errorbar(r, B[:, l], yerr=dB[:, l], fmt="o-", capsize=3, label=f"layer {l + 1}")
+    ax.axhline(out["uniform_radius"], color="gray", ls=":", label="flat field")
+    ax.set(xlabel="T/T_c", ylabel="block size ⟨r_0.8⟩ (lattice spacings)")
+    ax.set_title(f"L={out['L']}, {len(out['seeds'])} seeds (mean ± s.e.)", fontsize=9)
+    ax.legend(fontsize=8, loc="best")
+    ax2.errorbar(r, out["xi"], yerr=out["xi_err"], fmt="ks--", capsize=3)
+    ax2.set(xlabel="T/T_c", ylabel="ξ, second moment (lattice spacings)", yscale="log")
+    ax2.set_title(f"verdict: {out['verdict']}", fontsize=9)
+    save_fig(fig, path)
 
 
 def run(args):
-    from .. import _validate as V
-    from .._ml import dbn_rg as M, ising as I
+    import frg
 
-    ratios = [float(x) for x in args.ratios.split(",") if x]
-    V.in_range("ratios", ratios, 0.0, 100.0, low_open=True)
-    hidden = [int(x) for x in args.hidden.split(",") if x]
-    out = {"T_over_Tc": ratios, "xi": [], "block_size_per_layer": [], "reconstruction_error": []}
-    for r in ratios:
-        progress(f"T/T_c = {r}: sampling, training {hidden}")
-        res = M.mehta_schwab(
+    ratios = _list(args.ratios, "--ratios", float)
+    hidden = _list(args.hidden, "--hidden", int)
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    if args.seeds < 1:
+        raise ValueError(f"--seeds must be an integer >= 1; got {args.seeds}")
+    progress(f"T/T_c = {ratios}, seeds {seeds}: sampling ({args.algorithm}), training {hidden}")
+    bar = progress_bar(args, total=len(ratios) * len(seeds), desc="block size", unit="run")
+
+    def on_run(r, sd, res):
+        bar.set_postfix(T_over_Tc=r, seed=sd, xi=f"{res.xi:.3g}")
+        bar.update(1)
+
+    with bar:
+        res = frg.block_size_vs_temperature(
+            ratios,
             args.L,
-            r * I.T_C,
             hidden,
+            seeds=seeds,
             n_samples=args.samples,
             epochs=args.epochs,
             lr=args.lr,
             l1=args.l1,
-            seed=args.seed,
+            algorithm=args.algorithm,
+            on_run=on_run,
         )
-        out["xi"].append(res.xi)
-        out["block_size_per_layer"].append(res.block_size_per_layer)
-        out.setdefault("block_size_active_per_layer", []).append(res.block_size_active)
-        out.setdefault("active_fraction_per_layer", []).append(res.active_fraction)
-        out.setdefault("mean_abs_weight_per_layer", []).append(res.mean_abs_weight)
-        out["reconstruction_error"].append(res.reconstruction_error)
-        out["uniform_field_radius"] = res.uniform_radius
-        progress(
-            f"  xi={res.xi:.3f} block sizes={np.round(res.block_size_per_layer, 3)} "
-            f"active={np.round(res.block_size_active, 3)} |W|={np.round(res.mean_abs_weight, 4)}"
-        )
-    xi = np.asarray(out["xi"], float)
-    b1 = np.asarray([b[0] for b in out["block_size_per_layer"]])
-    ok = np.isfinite(xi)
-    out["pearson_block1_vs_xi"] = float(np.corrcoef(b1[ok], xi[ok])[0, 1]) if ok.sum() > 2 else None
-    ba = np.asarray([b[0] for b in out["block_size_active_per_layer"]])
-    out["pearson_block1_active_vs_xi"] = (
-        float(np.corrcoef(ba[ok], xi[ok])[0, 1]) if ok.sum() > 2 else None
+    out = {"status": "success", "L": args.L, "hidden": hidden, **res}
+    progress(f"verdict: {out['verdict']} ({out['verdict_reason']})")
+    save(
+        args,
+        "block-size",
+        out,
+        {
+            "T_over_Tc": np.asarray(ratios),
+            "block_size_per_seed": np.asarray(res["block_size_per_seed"]),
+            "xi_per_seed": np.asarray(res["xi_per_seed"], float),
+        },
     )
-    out["status"] = "success"
-    out["L"] = args.L
-    out["hidden"] = hidden
-    if args.plot:
-        from ._mlrg_plot import figure, save
-
-        fig, ax = figure(figsize=(6, 4))
-        B = np.asarray(out["block_size_per_layer"])
-        for l in range(B.shape[1]):
-            ax.plot(ratios, B[:, l], "o-", label=f"block size, layer {l + 1}")
-        ax.axhline(res.uniform_radius, color="gray", ls=":", label="flat field")
-        ax2 = ax.twinx()
-        ax2.plot(ratios, xi, "ks--", label="ξ (second moment)")
-        ax.set(xlabel="T/T_c", ylabel="⟨r_0.8⟩")
-        ax2.set_ylabel("ξ")
-        ax.legend(loc="upper left", fontsize=8)
-        ax2.legend(loc="upper right", fontsize=8)
-        save(fig, args.plot)
-        out["plot"] = args.plot
+    write_figure(out, args.plot, lambda path: _draw(out, path))
     return out
 
 
 def register(subparsers):
+    import frg
+
     p = add_command(
-        subparsers, "block-size", run, "DBN block size vs T next to the correlation length"
+        subparsers,
+        "block-size",
+        run,
+        "DBN block size vs T next to the correlation length (several seeds, verdict)",
+        out=True,
     )
     p.add_argument("--ratios", default="0.9,1.0,1.1,1.3,1.6,2.0", help="T/T_c values")
     p.add_argument("--L", type=int, default=16)
@@ -79,5 +97,7 @@ def register(subparsers):
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--lr", type=float, default=1e-2)
     p.add_argument("--l1", type=float, default=1e-2)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=int, default=3, help="independent runs per T (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="first seed")
+    p.add_argument("--algorithm", choices=frg.SAMPLE_ALGORITHMS, default="sw", help="Ising sampler")
     p.add_argument("--plot", metavar="PATH", default=None, help="save a figure to PATH")

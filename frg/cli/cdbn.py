@@ -15,13 +15,13 @@ def run(args):
 
 
 def register(subparsers):
-    from .._ml.ising import T_C
+    import frg
 
     p = add_command(
-        subparsers, "cdbn", run, "Convolutional DBN on 2D Ising: receptive field vs depth"
+        subparsers, "cdbn", run, "Convolutional DBN on 2D Ising: receptive field vs depth", out=True
     )
     p.add_argument("--L", type=int, default=16)
-    p.add_argument("--T", type=float, default=T_C, help="temperature (default T_c)")
+    p.add_argument("--T", type=float, default=frg.T_C, help="temperature (default T_c)")
     p.add_argument("--hidden", default="4,4,4", help="channels per layer")
     p.add_argument("--filter-size", type=int, default=5, help="odd filter size")
     p.add_argument("--samples", type=int, default=1000)

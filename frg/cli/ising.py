@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import add_command, progress
+from ._common import add_command, progress, save, write_figure
 
 ALGORITHMS = ("packed", "metropolis", "sw", "wolff")
 
@@ -49,29 +49,36 @@ def run(args):
         "onsager_magnetization_infinite_L": float(frg.onsager_magnetization(args.T)),
         "correlation_length": frg.correlation_length(r.configs.reshape(-1, args.L, args.L)),
     }
-    if args.plot:
-        import matplotlib
+    save(
+        args,
+        "ising",
+        out,
+        {"configs": r.configs, "energy": r.energy, "magnetization": r.magnetization},
+    )
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+    def draw(path):
+        from ._mlrg_plot import figure, save as save_fig
 
-        fig, ax = plt.subplots(1, 3, figsize=(12, 3.5))
-        ax[0].plot(r.energy[:, 0], lw=0.6)
+        fig, ax = figure(1, 3, figsize=(12, 3.5))
+        ax[0].plot(r.energy[:, 0], lw=0.6, label="chain 0")
         ax[0].axhline(out["exact_energy_per_site_finite_L"], color="k", ls="--", label="exact")
-        ax[0].set(xlabel="sweep", ylabel="E/N")
-        ax[0].legend()
+        ax[0].set(xlabel="sweep", ylabel="E/N (units of J)")
+        ax[0].legend(loc="upper right", fontsize=8)
         ax[1].plot(np.abs(r.magnetization[:, 0]), lw=0.6)
-        ax[1].set(xlabel="sweep", ylabel="|m|")
-        ax[2].imshow(r.configs[-1, 0], cmap="gray")
+        ax[1].set(xlabel="sweep", ylabel="|m| (dimensionless)")
+        im = ax[2].imshow(r.configs[-1, 0], cmap="gray", vmin=-1, vmax=1)
+        fig.colorbar(im, ax=ax[2], ticks=[-1, 1], label="spin")
         ax[2].set_title(f"L={args.L}, T={args.T:g}")
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
-        out["plot"] = args.plot
+        save_fig(fig, path)
+
+    write_figure(out, args.plot, draw)
     return out
 
 
 def register(subparsers):
-    p = add_command(subparsers, "ising", run, "2D Ising Monte Carlo with exact comparisons")
+    p = add_command(
+        subparsers, "ising", run, "2D Ising Monte Carlo with exact comparisons", out=True
+    )
     p.add_argument("--L", type=int, default=64, help="even lattice side (default 64)")
     p.add_argument("--T", type=float, default=2.0, help="temperature (J=1); T_c=2.2691853")
     p.add_argument("--sweeps", type=int, default=4000, help="measured sweeps (default 4000)")

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import add_command, progress
+from ._common import add_command, progress, save, write_figure
 
 
 def run(args):
-    from .._ml import ising as I, pca_rg as P, phi4
+    import frg
 
     L = args.L
     fr = np.unique(np.geomspace(1.0, 2.0 / (L * L), 14))[::-1]
     data = {}
     progress("Gaussian control")
-    data["gaussian"] = P.gaussian_field(L, args.samples, m2=0.1, seed=args.seed)
-    for r in [float(x) for x in args.ratios.split(",") if x]:
+    data["gaussian"] = frg.gaussian_field(L, args.samples, m2=0.1, seed=args.seed)
+    ratios = [float(x) for x in args.ratios.split(",") if x.strip()]
+    if not ratios:
+        raise ValueError(f"--ratios must contain at least one T/T_c value; got {args.ratios!r}")
+    for r in ratios:
         progress(f"Ising T/T_c = {r}")
-        data[f"ising_T{r:g}Tc"] = I.sample_configs(L, r * I.T_C, args.samples, seed=args.seed)
+        data[f"ising_T{r:g}Tc"] = frg.sample_configs(L, r * frg.T_C, args.samples, seed=args.seed)
     progress(f"phi4 HMC m2={args.m2} lam={args.lam}")
-    ph = phi4.hmc(
+    ph = frg.phi4_hmc(
         L,
         args.m2,
         args.lam,
@@ -31,32 +34,45 @@ def run(args):
     data[f"phi4_m2{args.m2:g}_lam{args.lam:g}"] = ph.configs
     out = {"status": "success", "L": L, "fraction_kept": fr, "kurtosis": {}, "fourier": {}}
     for name, X in data.items():
-        flow = P.pca_rg_flow(X, fr)
+        flow = frg.pca_rg_flow(X, fr)
         out["kurtosis"][name] = flow.kurtosis
-        _, Q = P.pca_modes(X)
-        conc = P.fourier_concentration(Q[:, : max(L, 8)], (L, L))
+        _, Q = frg.pca_modes(X)
+        conc = frg.fourier_concentration(Q[:, : max(L, 8)], (L, L))
         out["fourier"][name] = float(np.mean(conc))
     out["fourier_definition"] = (
         "mean over the top max(L,8) PCs of the fraction of Fourier power in one p̂² shell"
     )
     out["phi4_acceptance"] = ph.acceptance
-    if args.plot:
-        from ._mlrg_plot import figure, save
+    save(
+        args,
+        "pca-rg",
+        out,
+        {
+            "fraction_kept": fr,
+            **{f"kurtosis_{k}": np.asarray(v) for k, v in out["kurtosis"].items()},
+        },
+    )
+
+    def draw(path):
+        from ._mlrg_plot import figure, save as save_fig
 
         fig, ax = figure(figsize=(6, 4))
         for name, k in out["kurtosis"].items():
             ax.semilogx(fr, k, "o-", label=name)
-        ax.axhline(3.0, color="k", ls=":")
-        ax.set(xlabel="fraction of modes kept", ylabel="⟨φ⁴⟩/⟨φ²⟩²")
+        ax.axhline(3.0, color="k", ls=":", label="Gaussian (3)")
+        ax.set(xlabel="fraction of modes kept", ylabel="⟨φ⁴⟩/⟨φ²⟩² (dimensionless)")
         ax.invert_xaxis()
-        ax.legend(fontsize=7)
-        save(fig, args.plot)
-        out["plot"] = args.plot
+        ax.legend(fontsize=7, loc="best")
+        save_fig(fig, path)
+
+    write_figure(out, args.plot, draw)
     return out
 
 
 def register(subparsers):
-    p = add_command(subparsers, "pca-rg", run, "PCA meets RG: fourth moment vs modes kept")
+    p = add_command(
+        subparsers, "pca-rg", run, "PCA meets RG: fourth moment vs modes kept", out=True
+    )
     p.add_argument("--L", type=int, default=16)
     p.add_argument("--samples", type=int, default=2000)
     p.add_argument("--ratios", default="1.0,1.5,3.0", help="Ising T/T_c values")

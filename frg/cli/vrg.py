@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import add_command, progress
+from ._common import add_command, progress, save, write_figure
 
 
 def run(args):
-    from .. import _validate as V
-    from .._ml import vrg as G
+    import frg as G
 
-    n = V.integer("n", args.n, 4, 14)
-    if n % 2:
-        raise ValueError(f"n must be an even integer in [4, 14]; got {n}")
-    Ks = [float(x) for x in args.K.split(",") if x]
+    n = args.n
+    if n % 2 or not 4 <= n <= 14:
+        raise ValueError(f"--n must be an even integer in [4, 14]; got {n}")
+    Ks = [float(x) for x in args.K.split(",") if x.strip()]
+    if not Ks:
+        raise ValueError(f"--K must contain at least one coupling; got {args.K!r}")
     out = {"status": "success", "n": n, "chain": []}
     for K in Ks:
         progress(f"1D chain n={n} K={K}: exact-ML RBM fit with {n // 2} hidden units")
@@ -50,8 +51,15 @@ def run(args):
         "rbm_vrg_violation": r2.vrg_violation,
         "rbm_hidden_couplings": {bin(k): v for k, v in r2.couplings.items() if k},
     }
-    if args.plot:
-        from ._mlrg_plot import figure, save
+    save(
+        args,
+        "vrg",
+        out,
+        {"K": np.asarray(Ks), "W_4x4": np.asarray(params[2]), "b_4x4": np.asarray(params[1])},
+    )
+
+    def draw(path):
+        from ._mlrg_plot import figure, save as save_fig
 
         fig, ax = figure(figsize=(5, 4))
         Kg = np.linspace(0.05, max(Ks) * 1.2, 100)
@@ -63,15 +71,18 @@ def run(args):
             "r^",
             label="ML-trained RBM: max |J_ij| of H_rbm(h)",
         )
-        ax.set(xlabel="K", ylabel="K'")
-        ax.legend(fontsize=8)
-        save(fig, args.plot)
-        out["plot"] = args.plot
+        ax.set(xlabel="K (dimensionless)", ylabel="K' (dimensionless)")
+        ax.legend(fontsize=8, loc="upper left")
+        save_fig(fig, path)
+
+    write_figure(out, args.plot, draw)
     return out
 
 
 def register(subparsers):
-    p = add_command(subparsers, "vrg", run, "Exact VRG vs RBM (1D chain decimation, 4x4 Ising)")
+    p = add_command(
+        subparsers, "vrg", run, "Exact VRG vs RBM (1D chain decimation, 4x4 Ising)", out=True
+    )
     p.add_argument("--n", type=int, default=8, help="chain length (even, ≤ 14)")
     p.add_argument("--K", default="0.3,0.6,1.0", help="chain couplings K = J/T")
     p.add_argument("--K2d", type=float, default=0.3, help="4x4 coupling")
