@@ -273,8 +273,8 @@ def nn_coupling(couplings, n):
     Returns: float mean of J over the n bonds (missing bonds count as 0).
 
     Example:
-        >>> frg.nn_coupling({0b011: 0.2, 0b110: 0.2, 0b101: 0.2}, 3)
-        0.2
+        >>> frg.nn_coupling({0b011: 0.25, 0b110: 0.5, 0b101: 0.75}, 3)
+        0.5
     """
     vals = [couplings.get((1 << i) | (1 << ((i + 1) % n)), 0.0) for i in range(n)]
     return float(np.mean(vals))
