@@ -64,7 +64,23 @@ def run(args):
             algorithm=args.algorithm,
             on_run=on_run,
         )
-    out = {"status": "success", "L": args.L, "hidden": hidden, **res}
+    table = []
+    for i, r in enumerate(ratios):
+        row = {"T/T_c": r, "xi": res["xi"][i], "xi_err": res["xi_err"][i]}
+        for l in range(len(hidden)):
+            row[f"block{l + 1}"] = res["block_size_per_layer"][i][l]
+            row[f"block{l + 1}_err"] = res["block_size_err_per_layer"][i][l]
+        row["flat"] = res["flat"][i]
+        table.append(row)
+    out = {
+        "status": "success",
+        "L": args.L,
+        "hidden": hidden,
+        "verdict": res["verdict"],
+        "verdict_reason": res["verdict_reason"],
+        "table": table,
+        **res,
+    }
     progress(f"verdict: {out['verdict']} ({out['verdict_reason']})")
     save(
         args,
