@@ -48,6 +48,7 @@ def threefry2x32(k0, k1, c0, c1):
     Returns: (y0, y1) uint32.
 
     Example:
+        >>> from frg._ml.ising_packed import threefry2x32
         >>> [hex(int(v)) for v in threefry2x32(*np.uint32([0x13198A2E, 0x03707344,
         ...                                     0x243F6A88, 0x85A308D3]))]
         ['0xc4923a9c', '0x483df7a0']
