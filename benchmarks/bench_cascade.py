@@ -1,4 +1,4 @@
-"""Benchmark of the cascade comparison (issue 4): 2D 64² lattice, L = 1, 2, 4, ..., 1024.
+"""Benchmark of the cascade comparison: 2D 64² lattice, L = 1, 2, 4, ..., 1024.
 
 Times (warm; compilation reported separately, ``block_until_ready``):
   1. the whole comparison ``frg.compare_cascade`` (lattice LPA reference + 11 CDBNs),

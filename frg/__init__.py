@@ -52,6 +52,16 @@ from ._cascade.layers import (
     one_loop_potential as one_loop_potential,
     scale_schedule as scale_schedule,
 )
+from ._cascade.learn import (
+    COUPLINGS as COUPLINGS,
+    ActionFit as ActionFit,
+    MeanFieldHistogram as MeanFieldHistogram,
+    constraint_potential as constraint_potential,
+    fit_action as fit_action,
+    mean_field_histogram as mean_field_histogram,
+    phi4_samples as phi4_samples,
+    tree_level_fit as tree_level_fit,
+)
 from ._fixed_point.de2 import (
     DE2PMS as DE2PMS,
     DE2Exponents as DE2Exponents,

@@ -1,4 +1,4 @@
-"""Lattice LPA reference, the CDBN stack and the comparison (issue 4).
+"""Lattice LPA reference, the CDBN stack and the comparison.
 
 Small lattices (2D 16²) and one background grid (61 points on [−3, 3]) are shared so
 that every compiled function is reused across tests.

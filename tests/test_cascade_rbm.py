@@ -1,4 +1,4 @@
-"""The RBM layer (Flax): sampling, χ² spectrum tests, training, kernel widths (issue 4)."""
+"""The RBM layer (Flax): sampling, χ² spectrum tests, training, kernel widths."""
 
 import jax
 import jax.numpy as jnp

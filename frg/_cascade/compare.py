@@ -32,6 +32,7 @@ from .lattice import (
     background_grid,
     lattice_lpa,
     lattice_momenta,
+    zero_mode_frozen,
 )
 from .layers import CDBNResult, _capacity, _check_common, cdbn_potential, scale_schedule
 
@@ -192,7 +193,8 @@ def compare_cascade(
 
     Args:
         potential: bare V(φ), ``jnp``-traceable.
-        regulator: finite-g(0) regulator (``frg.Litim()``, ``frg.Wetterich()``, ...).
+        regulator: ``frg.Litim()``, ``frg.Wetterich()``, ``frg.PowerLaw(n)`` (zero mode =
+            background field), ...
         d, size: dimension 1..3 and lattice extent L >= 2.
         layers: layer counts, each >= 1.
         Lambda: UV scale (default sqrt(4d + 1): Litim site-local at Λ).
@@ -219,7 +221,7 @@ def compare_cascade(
         raise ValueError("layers must contain at least one layer count >= 1")
     Lambda, k_ir, phi_err = cascade_scales(d, Lambda, k_ir, phi_err, phi_max)
     grid = background_grid(potential, phi_max, n_phi)
-    momenta = lattice_momenta(d, size)
+    momenta = lattice_momenta(d, size, zero_mode=not zero_mode_frozen(regulator))
     cont = lattice_lpa(
         potential, regulator, d, size, Lambda, k_ir, grid=grid, momenta=momenta, throw=False
     )
@@ -269,7 +271,7 @@ def layer_kernel_widths(d: int, size: int, ks, regulator: AbstractRegulator):
     Args:
         d, size: dimension 1..3 and lattice extent >= 2.
         ks: decreasing scales k_0 > ... > k_L (e.g. :func:`scale_schedule`).
-        regulator: finite-g(0) regulator.
+        regulator: a regulator (R_k(0) = ∞: zero mode as in :func:`rbm_layer`).
 
     Returns:
         ``(kernels, widths, widths * ks[:-1])`` (kernels shape (L, size, ..., size)).

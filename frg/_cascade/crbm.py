@@ -32,7 +32,7 @@ import optax
 from .. import _validate as val
 from .._flow.regulators import AbstractRegulator
 from .._x64 import x64
-from .lattice import check_lattice_regulator, lattice_p2_shape
+from .lattice import lattice_p2_shape, zero_mode_frozen
 
 __all__ = [
     "ConvRBM",
@@ -153,7 +153,8 @@ def rbm_layer(shape, k, kp, regulator: AbstractRegulator, curvature=0.0):
     Args:
         shape: lattice shape, every extent >= 2.
         k, kp: scales with k > k' > 0.
-        regulator: finite-g(0) regulator.
+        regulator: any regulator; if R_k(0) = ∞ (``frg.PowerLaw(n)``, n > 1) the zero
+            mode is the background field: ŵ(0) = 0 and Â(0) = 1 (a placeholder).
         curvature: c (scalar).
 
     Returns:
@@ -170,14 +171,22 @@ def rbm_layer(shape, k, kp, regulator: AbstractRegulator, curvature=0.0):
     val.integer("d", len(shape), 1, 3)
     k = float(val.in_range("k", k, 0.0, low_open=True))
     val.in_range("kp", kp, 0.0, k, low_open=True, high_open=True)
-    check_lattice_regulator(regulator)
     curvature = float(val.finite("curvature", curvature))
     return ConvRBM(shape), {"params": _layer_params(shape, k, kp, regulator, curvature)}
 
 
 def _layer_params(shape, k, kp, regulator, c):
     p2 = jnp.asarray(lattice_p2_shape(shape))
-    Rk, Rkp = regulator(p2, k), regulator(p2, kp)
+    if zero_mode_frozen(regulator):
+        # R_k(0) = ∞: the zero mode is the background field, not a unit of the layer.
+        # It gets no shell (ŵ(0) = 0) and a unit placeholder precision, so it adds
+        # nothing to ΔU, log Z or the samples' fluctuations.
+        fluct = p2 > 0
+        p2s = jnp.where(fluct, p2, 1.0)
+        Rk = jnp.where(fluct, regulator(p2s, k), 1.0 - c)
+        Rkp = jnp.where(fluct, regulator(p2s, kp), 1.0 - c)
+    else:
+        Rk, Rkp = regulator(p2, k), regulator(p2, kp)
     what = jnp.sqrt(jnp.maximum(Rk - Rkp, 0.0))
     w = jnp.real(jnp.fft.ifftn(what.astype(complex), axes=_axes(shape)))
     return {"precision": p2 + Rk + c, "kernel": w}
@@ -189,7 +198,7 @@ def rbm_stack(shape, ks, regulator: AbstractRegulator, curvature=0.0):
 
     Args:
         shape: lattice shape. ks: decreasing scales k_0 > ... > k_L.
-        regulator: finite-g(0) regulator.
+        regulator: a regulator (R_k(0) = ∞: zero mode as in :func:`rbm_layer`).
         curvature: scalar c, or one c per layer (shape (L,)).
 
     Returns:
@@ -206,7 +215,6 @@ def rbm_stack(shape, ks, regulator: AbstractRegulator, curvature=0.0):
     shape = tuple(val.integer("lattice", n, 2) for n in shape)
     ks = val.decreasing("ks", ks)
     val.in_range("ks", ks, 0.0, low_open=True)
-    check_lattice_regulator(regulator)
     c = val.finite("curvature", curvature)
     if c.ndim > 1 or (c.ndim == 1 and c.size != ks.size - 1):
         raise ValueError(

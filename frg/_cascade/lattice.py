@@ -77,21 +77,28 @@ def lattice_p2(d: int, size: int) -> np.ndarray:
     """
     d = val.integer("d", d, 1, 3)
     size = val.integer("lattice", size, 2)
+    # p̂², its rounded copy and np.unique's sort buffers: about 4 float64 per site
+    val.memory("lattice", 32.0 * float(size) ** d, f"the {size}^{d} lattice momenta")
     return lattice_p2_shape((size,) * d)
 
 
 class LatticeMomenta(eqx.Module):
-    """Distinct lattice p̂² values ``q`` with weights ``w = multiplicity/L^d`` (Σ w = 1).
+    """Distinct lattice p̂² values ``q`` with weights ``w = multiplicity/L^d``.
 
     Attributes:
-        q: (n_q,) distinct p̂², ascending. w: (n_q,) weights, Σ w = 1.
+        q: (n_q,) distinct p̂², ascending. w: (n_q,) weights (Σ w = 1, or 1 − 1/L^d
+            without the zero mode).
         d, size: dimension and lattice extent (static).
+        zero_mode: whether p = 0 is among the fluctuations (static). Without it the
+            zero mode is the background field φ̄ itself (held fixed), and the cascade
+            computes the constraint effective potential of the mean field.
     """
 
     q: jax.Array
     w: jax.Array
     d: int = eqx.field(static=True)
     size: int = eqx.field(static=True)
+    zero_mode: bool = eqx.field(static=True, default=True)
 
     def mean(self, f):
         """``(1/L^d) Σ_p f(p̂²)`` for ``f`` evaluated on ``q`` (last axis)."""
@@ -99,19 +106,26 @@ class LatticeMomenta(eqx.Module):
 
 
 @x64
-def lattice_momenta(d: int, size: int) -> LatticeMomenta:
+def lattice_momenta(d: int, size: int, zero_mode: bool = True) -> LatticeMomenta:
     """The distinct p̂² of a periodic ``size^d`` lattice and their weights.
 
     Args:
         d: dimension, 1 <= d <= 3.
         size: lattice extent L >= 2.
+        zero_mode: keep p = 0 among the fluctuating modes (default). ``False`` drops
+            it: the zero mode is then the background field, as it must be for
+            regulators with R_k(0) = ∞ (``frg.PowerLaw(n)``, n > 1) and for the
+            constraint effective potential P(M) ∝ exp(−L^d U(M)).
 
     Returns:
-        :class:`LatticeMomenta` with ``(1/L^d) Σ_p f(p̂²) = Σ_j w_j f(q_j)``.
+        :class:`LatticeMomenta` with ``(1/L^d) Σ_p f(p̂²) = Σ_j w_j f(q_j)`` (the sum
+        over p ≠ 0 when ``zero_mode=False``).
 
     Example:
         >>> frg.lattice_momenta(2, 64).q.shape
         (545,)
+        >>> float(frg.lattice_momenta(2, 4, zero_mode=False).w.sum())   # 1 − 1/16
+        0.9375
 
     Reference: docs/theory/conventions.md (lattice dispersion).
     """
@@ -119,8 +133,11 @@ def lattice_momenta(d: int, size: int) -> LatticeMomenta:
     key = np.round(p2.ravel(), 12)
     q, idx, counts = np.unique(key, return_index=True, return_counts=True)
     q = p2.ravel()[idx]
+    w = counts / p2.size
+    if not zero_mode:
+        q, w = q[1:], w[1:]  # q[0] = 0 is the zero mode (multiplicity 1)
     return LatticeMomenta(
-        q=jnp.asarray(q), w=jnp.asarray(counts / p2.size), d=int(d), size=int(size)
+        q=jnp.asarray(q), w=jnp.asarray(w), d=int(d), size=int(size), zero_mode=bool(zero_mode)
     )
 
 
@@ -181,15 +198,25 @@ def background_grid(potential: Callable, phi_max: float = 3.0, n_phi: int = 61) 
     return BackgroundGrid(phi=phi, slopes=dV(phi[jnp.array([0, -1])]))
 
 
-def check_lattice_regulator(regulator: AbstractRegulator) -> None:
-    """Refuse regulators with g(0) = inf (zero mode frozen, e.g. PowerLaw n > 1)."""
+def zero_mode_frozen(regulator: AbstractRegulator) -> bool:
+    """Whether R_k(p = 0) = ∞ (g(0) = inf, e.g. ``frg.PowerLaw(n)`` with n > 1).
+
+    Such a regulator freezes the lattice zero mode at every k: the mode does not
+    fluctuate, it is the background field φ̄ itself, and its (infinite) contribution to
+    the flow does not depend on φ̄. The cascade then sums over p ≠ 0 only.
+    """
     with jax.ensure_compile_time_eval():  # concrete even when called inside a jit trace
         g0 = float(np.asarray(regulator.g(jnp.asarray(0.0))))
-    if not np.isfinite(g0):
+    return not np.isfinite(g0)
+
+
+def check_lattice_regulator(regulator: AbstractRegulator, momenta=None) -> None:
+    """Refuse momenta that keep the zero mode with a regulator that freezes it."""
+    if momenta is not None and momenta.zero_mode and zero_mode_frozen(regulator):
         raise ValueError(
             f"regulator {type(regulator).__name__}: g(0) = inf freezes the lattice zero mode "
-            "p̂² = 0; valid on a lattice: regulators with finite g(0) (litim, exponential, "
-            "mass, power with n <= 1)"
+            "p̂² = 0, so momenta must exclude it: lattice_momenta(d, size, zero_mode=False) "
+            "(the zero mode is the background field)"
         )
 
 
@@ -200,8 +227,8 @@ def lattice_threshold(regulator: AbstractRegulator, momenta: LatticeMomenta, w, 
     artefacts are O(k²)).
 
     Args:
-        regulator: finite-g(0) regulator. momenta: :func:`lattice_momenta`.
-        w: dimensionless mass U''/k² (any shape). k: scale > 0.
+        regulator: a regulator (momenta without the zero mode if g(0) = inf).
+        momenta: :func:`lattice_momenta`. w: dimensionless mass U''/k² (any shape). k: scale > 0.
 
     Returns:
         Array shaped like ``w``.
@@ -314,12 +341,17 @@ def result_from_code(code, members):
     return out
 
 
-def resolve_lattice(potential, d, size, grid=None, momenta=None):
-    """Default background grid and momenta for (d, size); check given momenta match."""
+def resolve_lattice(potential, d, size, grid=None, momenta=None, regulator=None):
+    """Default background grid and momenta for (d, size); check given momenta match.
+
+    The default momenta exclude the zero mode when ``regulator`` freezes it.
+    """
     if grid is None:
         grid = background_grid(potential)
     if momenta is None:
         momenta = lattice_momenta(d, size)
+        if regulator is not None and zero_mode_frozen(regulator):
+            momenta = lattice_momenta(d, size, zero_mode=False)
     elif (momenta.d, momenta.size) != (d, size):
         raise ValueError(
             f"momenta must be for d = {d}, lattice = {size}; got d = {momenta.d}, "
@@ -350,7 +382,8 @@ def lattice_lpa(
 
     Args:
         potential: bare V(φ), ``jnp``-traceable.
-        regulator: e.g. ``frg.Litim()`` (finite g(0) required on a lattice).
+        regulator: e.g. ``frg.Litim()``; with ``frg.PowerLaw(n)`` (n > 1) the zero mode
+            is the background field (default momenta exclude it).
         d: dimension 1..3. size: lattice extent L >= 2.
         Lambda: UV scale Λ > 0. k_ir: 0 < k_IR < Λ.
         grid: background grid (default ``background_grid(potential)``).
@@ -374,8 +407,8 @@ def lattice_lpa(
     size = val.integer("lattice", size, 2)
     Lambda = float(val.in_range("Lambda", Lambda, 0.0, low_open=True))
     k_ir = float(val.in_range("k_ir", k_ir, 0.0, Lambda, low_open=True, high_open=True))
-    check_lattice_regulator(regulator)
-    grid, momenta = resolve_lattice(potential, d, size, grid, momenta)
+    grid, momenta = resolve_lattice(potential, d, size, grid, momenta, regulator)
+    check_lattice_regulator(regulator, momenta)
     U0 = jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(grid.phi)
     ts = _interval_ends(regulator, momenta, Lambda, k_ir)
     U, result, nsteps = _lpa_solve(regulator, momenta, grid, U0, Lambda, ts, rtol, atol, max_steps)

@@ -81,7 +81,7 @@ def layer_delta_u(regulator: AbstractRegulator, momenta: LatticeMomenta, k, kp, 
     ΔU = ½ Σ_j w_j log1p[(R_{k'} − R_k)(q_j)/(q_j + R_k(q_j) + c)]  (elementwise in c).
 
     Args:
-        regulator: finite-g(0) regulator. momenta: :func:`frg.lattice_momenta`.
+        regulator: a regulator. momenta: :func:`frg.lattice_momenta`.
         k, kp: the shell's scales, k > k' > 0. c: curvature(s) U''(φ̄), any shape.
 
     Returns:
@@ -112,7 +112,7 @@ def one_loop_potential(V_values, curvature, regulator, momenta, Lambda, k_ir):
 
     Args:
         V_values: V(φ̄) on the background grid. curvature: V''(φ̄) there.
-        regulator: finite-g(0) regulator. momenta: :func:`frg.lattice_momenta`.
+        regulator: a regulator. momenta: :func:`frg.lattice_momenta`.
         Lambda, k_ir: the shell's UV and IR scales.
 
     Returns:
@@ -321,7 +321,8 @@ def cdbn_potential(
 
     Args:
         potential: bare V(φ), ``jnp``-traceable.
-        regulator: finite-g(0) regulator, e.g. ``frg.Litim()``.
+        regulator: e.g. ``frg.Litim()``; with ``frg.PowerLaw(n)`` (n > 1) the zero mode
+            is the background field (the default momenta exclude it).
         d, size: dimension (1..3) and lattice extent (>= 2).
         ks: strictly decreasing scales k_0 = Λ > ... > k_L = k_IR; or give
             ``Lambda``, ``k_ir`` and ``layers`` for the geometric schedule.
@@ -353,7 +354,8 @@ def cdbn_potential(
     else:
         ks = val.decreasing("ks", ks)
         val.in_range("ks", ks, 0.0, low_open=True)
-    grid, momenta = resolve_lattice(potential, d, size, grid, momenta)
+    grid, momenta = resolve_lattice(potential, d, size, grid, momenta, regulator)
+    check_lattice_regulator(regulator, momenta)
     U0 = jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(grid.phi)
     kpad, n = _padded(ks, capacity)
     out = _cdbn_scan(regulator, momenta, grid, U0, kpad, n, layer_type == "explicit", rtol, atol)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ._common import add_command, progress
+from ._common import add_command, progress, save, write_figure
 
 
 def _layers(text: str) -> list[int]:
@@ -99,6 +99,7 @@ def sweep_function(args, swept):
 
 def run(args) -> dict:
     import jax.numpy as jnp
+    import numpy as np
 
     import frg
 
@@ -126,9 +127,14 @@ def run(args) -> dict:
     out["Lambda"] = float(cmp.results[0].ks[0])
     out["k_ir"] = float(cmp.results[0].ks[-1])
     out["seconds"] = time.perf_counter() - t0
-    if args.plot:
-        out["plot"] = frg.plot_cascade(cmp, args.plot, reg, args.d, args.lattice)
-        progress(f"figure written to {args.plot}")
+    arrays = {
+        "phi": np.asarray(cmp.phi),
+        "U_continuum": np.asarray(cmp.continuum.U),
+        "U_layers": np.asarray(cmp.U_layers),
+        "layers": np.asarray(cmp.layers),
+    }
+    save(args, "cascade", out, arrays)
+    write_figure(out, args.plot, lambda p: frg.plot_cascade(cmp, p, reg, args.d, args.lattice))
     return out
 
 
@@ -138,6 +144,7 @@ def register(subparsers) -> None:
         "cascade",
         run,
         "compare the lattice LPA cascade with L-layer convolutional DBNs (RBM per RG shell)",
+        out=True,
     )
     add_arguments(p)
 
