@@ -172,7 +172,12 @@ def test_cli_json(capsys):
         (lambda: frg.cdbn_potential(V_INT, frg.Litim(), 2, 8, [1.0, 2.0]), "ks"),
         (lambda: frg.compare_cascade(V_INT, frg.Litim(), 2, 8, [0]), "layers"),
         (lambda: frg.compare_cascade(V_INT, frg.Litim(), 2, 1, [4]), "lattice"),
-        (lambda: frg.cdbn_potential(V_INT, frg.PowerLaw(n=2.0), 2, 8, [1.0, 0.5]), "g\\(0\\)"),
+        (
+            lambda: frg.cdbn_potential(
+                V_INT, frg.PowerLaw(n=2.0), 2, 8, [1.0, 0.5], momenta=frg.lattice_momenta(2, 8)
+            ),
+            "g\\(0\\)",
+        ),
         (
             lambda: frg.cdbn_potential(
                 V_INT, frg.Litim(), 2, 8, [1.0, 0.5], momenta=frg.lattice_momenta(2, 4)
@@ -194,9 +199,36 @@ def test_bad_input(call, match):
         call()
 
 
-def test_cli_bad_input(capsys):
-    assert main(["cascade", "--lattice", "1", "--json"]) == 2
-    assert json.loads(capsys.readouterr().out)["status"] == "error"
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--lattice", "1"], "lattice must"),
+        (["--phi-max", "-1"], "phi_max must lie in (0.0, inf]"),
+        (["--d", "3", "--lattice", "100000"], "lattice: the 100000^3 lattice momenta needs"),
+    ],
+)
+def test_cli_bad_input(argv, match, capsys):
+    assert main(["cascade", *argv, "--json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "error" and match in out["error"]
+
+
+def test_power_law_regulator_runs_with_zero_mode_as_background():
+    """The seed's R = (k/p)^{2n}, n = 2: the stack converges at first order to its lattice
+    LPA (zero mode excluded), and its Gaussian theory is exact."""
+    cmp = frg.compare_cascade(V_INT, frg.PowerLaw(2.0), D, SIZE, [8, 16, 32])
+    d = cmp.to_dict()
+    assert d["status"] == "success"
+    assert np.all(np.diff(d["sup_error"]) < 0) and abs(d["slope"] + 1) < 0.15
+    m = frg.lattice_momenta(D, SIZE, zero_mode=False)
+    reg = frg.PowerLaw(2.0)
+    r = frg.cdbn_potential(V_GAUSS, reg, D, SIZE, Lambda=LAM, k_ir=KIR, layers=4, momenta=m)
+    q = m.q
+    one = 0.5 * m.mean(jnp.log((q + reg(q, KIR) + 0.5) / (q + reg(q, LAM) + 0.5)))
+    assert np.max(np.abs(np.asarray(r.U - V_GAUSS(r.phi) - one))) < 1e-12
+    # kernels of eq. 24: zero-mean (no zero-mode shell), finite
+    w, widths, _ = frg.layer_kernel_widths(D, SIZE, frg.scale_schedule(3.0, 0.3, 4), reg)
+    assert np.all(np.isfinite(np.asarray(w))) and np.max(np.abs(np.asarray(w).sum((1, 2)))) < 1e-12
 
 
 def test_sweep_cascade_matches_compare_and_resumes(tmp_path, capsys):
