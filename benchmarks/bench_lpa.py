@@ -1,20 +1,22 @@
 """Benchmark B1: LPA O(1), d = 3, Litim, Λ = 1, U_Λ = ½(ρ − κ)², k_IR = 1e-3, ρ ∈ [0, 0.1].
 
-frg (jitted diffrax solve with the Rodas4 stepper, warm: best of 10; compile timed
-separately; the whole ``frg.solve_flow`` call, input checks included)
-against SciPy ``solve_ivp`` (BDF and LSODA, tridiagonal Jacobian sparsity) of the
-*same* discretised problem (field-grid finite volumes of frg/_grid.py, same pole
-continuation, same rtol/atol), in the same process, fastest of ``--scipy-repeats``
-runs. Prints times, ratios and the agreement of ρ0 and m2R.
+frg (the whole ``frg.solve_flow`` call with the default Rodas4 solver, input checks
+included) against SciPy ``solve_ivp`` (BDF and LSODA, tridiagonal Jacobian sparsity)
+of the *same* discretised problem (field-grid finite volumes of frg/_flow/_grid.py,
+same pole continuation, same rtol/atol), in the same process. Both sides are timed by
+``_harness.timeit``: one warm-up call each (frg's compiles; its time minus the median
+is frg's compile time), then ``--repeats`` timed calls each; ratios (``_harness.ratio``)
+of median to median and best to best. A SciPy run that fails is reported with its
+error and counted in ``failures``, never in a ratio. Prints times, ratios and the
+agreement of ρ0 and m2R (same read-out on both states).
 
-    python benchmarks/bench_lpa.py [--grids 128 256] [--skip-lsoda]
+    python benchmarks/bench_lpa.py [--grids 128 256] [--repeats 5] [--skip-lsoda]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import jax
 import numpy as np
@@ -24,7 +26,7 @@ from scipy.sparse import diags
 jax.config.update("jax_enable_x64", True)
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 
-from _harness import run_cli  # noqa: E402
+from _harness import ratio, run_cli, timeit, timing_row  # noqa: E402
 
 import frg  # noqa: E402
 
@@ -37,13 +39,6 @@ def _ell_np(w, gap):
     l1 = C3 / (1.0 + np.where(ok, w, wc))
     x = np.minimum((1.0 / gap) * (wc - np.where(ok, wc, w)), 60.0)
     return np.where(ok, l1, (C3 / gap) * np.exp(x))
-
-
-def scipy_best(kappa, n, method, repeats):
-    """:func:`scipy_solve` ``repeats`` times; the fastest run (as frg's best of 10)."""
-    runs = [scipy_solve(kappa, n, method) for _ in range(repeats)]
-    best = min(runs, key=lambda r: r["seconds"])
-    return {**best, "median_seconds": float(np.median([r["seconds"] for r in runs]))}
 
 
 def scipy_solve(kappa, n, method, rho_max=0.1, k_ir=1e-3, gap=1e-2, rtol=1e-6, atol=1e-9):
@@ -63,47 +58,22 @@ def scipy_solve(kappa, n, method, rho_max=0.1, k_ir=1e-3, gap=1e-2, rtol=1e-6, a
 
     sparsity = diags([1.0, 1.0, 1.0], [-1, 0, 1], shape=(n, n))
     kw = {"jac_sparsity": sparsity} if method == "BDF" else {"lband": 1, "uband": 1}
-    t = time.perf_counter()
     try:
         sol = solve_ivp(rhs, (0, np.log(1 / k_ir)), u0, method=method, rtol=rtol, atol=atol, **kw)
     except (RuntimeError, ValueError, np.linalg.LinAlgError) as exc:
-        dt = time.perf_counter() - t
-        return dict(seconds=dt, ok=False, error=str(exc), nfev=-1, rho0=np.nan, m2R=np.nan)
-    dt = time.perf_counter() - t
+        return dict(ok=False, error=str(exc), nfev=-1, rho0=np.nan, m2R=np.nan)
     if not sol.success:
-        return dict(
-            seconds=dt, ok=False, error=sol.message, nfev=int(sol.nfev), rho0=np.nan, m2R=np.nan
-        )
-    u = sol.y[:, -1]
+        return dict(ok=False, error=sol.message, nfev=int(sol.nfev), rho0=np.nan, m2R=np.nan)
     import jax.numpy as jnp
 
-    rho0, m2R, _ = frg._flow.lpa._readout(jnp.asarray(u), h)
-    return dict(
-        seconds=dt, ok=bool(sol.success), nfev=int(sol.nfev), rho0=float(rho0), m2R=float(m2R)
-    )
+    rho0, m2R = (float(x) for x in frg._flow.lpa._readout(jnp.asarray(sol.y[:, -1]), h)[:2])
+    return dict(ok=True, nfev=int(sol.nfev), rho0=rho0, m2R=m2R)
 
 
 def frg_solve(kappa, n, rho_max=0.1, k_ir=1e-3):
     pot = frg.RhoPotential(lam=1.0, kappa=kappa)
     kw = dict(d=3.0, N=1.0, Lambda=1.0, k_ir=k_ir, grid=n, rho_max=rho_max)
-    t = time.perf_counter()
-    jax.block_until_ready(frg.solve_flow(pot, frg.Litim(), **kw))
-    first = time.perf_counter() - t
-    times = []
-    for _ in range(10):
-        t = time.perf_counter()
-        sol = jax.block_until_ready(frg.solve_flow(pot, frg.Litim(), **kw))
-        times.append(time.perf_counter() - t)
-    best = min(times)
-    return dict(
-        seconds=best,
-        median_seconds=float(np.median(times)),  # the machine's timing noise, for the record
-        compile_seconds=first - best,
-        status=sol.message,
-        steps=int(sol.num_steps),
-        rho0=float(sol.rho0[-1]),
-        m2R=float(sol.m2R[-1]),
-    )
+    return frg.solve_flow(pot, frg.Litim(), **kw)
 
 
 def main(argv=None):
@@ -111,35 +81,51 @@ def main(argv=None):
     ap.add_argument("--grids", type=int, nargs="+", default=[128, 256])
     ap.add_argument("--kappas", type=float, nargs="+", default=[0.05, 0.01])
     ap.add_argument("--skip-lsoda", action="store_true")
-    ap.add_argument(
-        "--scipy-repeats", type=int, default=3, help="SciPy runs per case (fastest kept)"
-    )
+    ap.add_argument("--repeats", type=int, default=5, help="timed runs per side (same for all)")
     args = ap.parse_args(argv)
-    rows = []
+    rows, failures = [], 0
     for n in args.grids:
         for kappa in args.kappas:
-            r = {"grid": n, "kappa": kappa, "frg": frg_solve(kappa, n)}
-            r["BDF"] = scipy_best(kappa, n, "BDF", args.scipy_repeats)
-            if not args.skip_lsoda:
-                r["LSODA"] = scipy_best(kappa, n, "LSODA", args.scipy_repeats)
-            rows.append(r)
-            f = r["frg"]
+            t = timeit(frg_solve, kappa, n, repeats=args.repeats)
+            sol = t.pop("result")
+            row = {
+                "grid": n,
+                "kappa": kappa,
+                "frg": {
+                    **timing_row(t),
+                    "compile_s": t["compile_s"],
+                    "result": sol.message,
+                    "steps": int(sol.num_steps),
+                    "rho0": float(sol.rho0[-1]),
+                    "m2R": float(sol.m2R[-1]),
+                },
+            }
             line = (
-                f"n={n} kappa={kappa}: frg {f['seconds']:.3f}s "
-                f"(compile {f['compile_seconds']:.1f}s,"
-                f" {f['steps']} steps, {f['status']}) rho0={f['rho0']:.8f} m2R={f['m2R']:.8g}"
+                f"n={n} kappa={kappa}: frg median {t['median_s']:.4f}s best {t['best_s']:.4f}s "
+                f"(compile {t['compile_s']:.1f}s, {int(sol.num_steps)} steps, {sol.message})"
+                f" rho0={float(sol.rho0[-1]):.8f} m2R={float(sol.m2R[-1]):.8g}"
             )
-            for m in ("BDF", "LSODA"):
-                if m in r:
-                    b = r[m]
+            for method in ("BDF",) + (() if args.skip_lsoda else ("LSODA",)):
+                b = timeit(scipy_solve, kappa, n, method, repeats=args.repeats)
+                res = b.pop("result")
+                entry = {**timing_row(b), **res}
+                if res["ok"]:
+                    entry["ratio"] = ratio(b, t)
+                    entry["drho0"] = abs(res["rho0"] - row["frg"]["rho0"])
+                    entry["dm2R"] = abs(res["m2R"] - row["frg"]["m2R"])
                     line += (
-                        f"\n    {m}: {b['seconds']:.3f}s ok={b['ok']} "
-                        f"ratio {b['seconds'] / f['seconds']:.1f}x"
-                        f"  rho0={b['rho0']:.8f} m2R={b['m2R']:.8g}"
-                        f"  |drho0|={abs(b['rho0'] - f['rho0']):.1e}"
-                        f" |dm2R|={abs(b['m2R'] - f['m2R']):.1e}"
+                        f"\n    {method}: median {b['median_s']:.3f}s best {b['best_s']:.3f}s, "
+                        f"ratio median {entry['ratio']['median']:.1f}x "
+                        f"best {entry['ratio']['best']:.1f}x, |drho0|={entry['drho0']:.1e} "
+                        f"|dm2R|={entry['dm2R']:.1e}"
                     )
+                else:
+                    failures += 1
+                    line += f"\n    {method}: FAILED ({res['error']}), not in any ratio"
+                row[method] = entry
+            rows.append(row)
             print(line, flush=True)
+    print(f"SciPy failures: {failures}", flush=True)
     return rows
 
 

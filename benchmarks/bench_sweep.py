@@ -5,14 +5,20 @@ k_IR = 1e-3, ρ ∈ [0, 0.1]) — warm, compile timed separately. Also measures 
 stiff broken-phase members slow a vmapped batch (adaptive steps run in lockstep:
 every member advances until the slowest is done) and the remedy of grouping by
 phase (κ-sorted chunks). Baseline: a Python loop over SciPy ``solve_ivp`` BDF solves
-of the same discretised problem (``bench_lpa.scipy_solve``), same process.
+of the same discretised problem at the same tolerances (``bench_lpa.scipy_solve``),
+same process, over the SAME κ values as the frg configuration it is compared with
+(``frg sweep``'s CPU default, ``vmap_size="auto"``, on the mixed batch of ``--n``
+flows; one declared configuration, not the best of the table). Every row is timed by
+``_harness.timeit`` (one warm-up call, then ``--repeats`` calls: median and best);
+the ratio is median/median and best/best. Failed flows are counted per side
+(``failed``) and not dropped from the timed set.
 
 Also: flows/s of the mixed batch against the batch size (``--batches``, one chunk
 each), the same mixed batch with ``vmap_size=1`` (members in sequence via ``lax.map``
 inside the compiled chunk: no lockstep; ``frg sweep``'s default on CPU) and a Python
 loop of warm single ``frg.solve_flow`` calls (same κ values).
 
-    python benchmarks/bench_sweep.py [--n 32] [--grid 128] [--scipy-points 8]
+    python benchmarks/bench_sweep.py [--n 32] [--grid 128] [--repeats 3]
         [--batches 8 32 128 512] [--one-device] [--json]
 
 On a CPU the script gives JAX one host device per core (``XLA_FLAGS``
@@ -25,7 +31,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 # frg.sweep shards over all devices: on a CPU, one host device per core (set before JAX
@@ -41,7 +46,7 @@ jax.config.update("jax_enable_x64", True)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import emit  # noqa: E402
+from _harness import emit, ratio, timeit  # noqa: E402
 from bench_lpa import scipy_solve  # noqa: E402
 
 import frg  # noqa: E402
@@ -50,45 +55,40 @@ import frg  # noqa: E402
 def _point(grid):
     def fn(p):
         sol = frg.solve_flow(frg.RhoPotential(lam=1.0, kappa=p["kappa"]), frg.Litim(), grid=grid)
-        return {"rho0": sol.rho0[-1], "m2R": sol.m2R[-1], "status": sol.status}
+        return {"rho0": sol.rho0[-1], "m2R": sol.m2R[-1], "status": sol.result._value}
 
     return fn
 
 
-def _row(name, fn, kappas, chunk, vmap_size=None):
+def _row(name, fn, kappas, chunk, repeats, vmap_size=None):
     """One table row: a warm ``frg.sweep`` of ``kappas`` (compile reported separately)."""
-    res, warm, comp = _timed_sweep(fn, kappas, chunk, vmap_size)
+    t = _timed_sweep(fn, kappas, chunk, repeats, vmap_size)
     n = len(kappas)
     row = {
         "batch": name,
         "flows": n,
         "chunks": -(-n // chunk),
-        "warm_s": warm,
-        "compile_s": comp,
-        "flows_per_s": n / warm,
-        "failed": int(res.failed.sum()),
+        "median_s": t["median_s"],
+        "best_s": t["best_s"],
+        "compile_s": t["compile_s"],
+        "flows_per_s": n / t["median_s"],
+        "failed": int(t["result"].failed.sum()),
     }
     print(f"[bench_sweep] {row}", file=sys.stderr, flush=True)  # partial results survive a kill
-    return row
+    return row, t
 
 
-def _timed_sweep(fn, kappas, chunk, vmap_size=None):
+def _timed_sweep(fn, kappas, chunk, repeats, vmap_size=None):
     params = {"kappa": np.asarray(kappas)}
     kw = dict(chunk_size=chunk, progress=False, vmap_size=vmap_size)
-    t0 = time.perf_counter()
-    res = frg.sweep(fn, params, **kw)
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    res = frg.sweep(fn, params, **kw)
-    warm = time.perf_counter() - t0
-    return res, warm, max(first - warm, 0.0)
+    return timeit(lambda: frg.sweep(fn, params, **kw), repeats=repeats)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=32, help="flows per batch")
     ap.add_argument("--grid", type=int, default=128)
-    ap.add_argument("--scipy-points", type=int, default=8)
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs per row (all rows)")
     ap.add_argument(
         "--batches",
         type=int,
@@ -111,74 +111,74 @@ def main(argv=None):
         "symmetric only (κ ∈ [0.01, 0.035])": np.linspace(0.01, 0.035, n),
         "broken only (κ ∈ [0.05, 0.08])": np.linspace(0.05, 0.08, n),
     }
-    rows += [_row(name, fn, kappas, n) for name, kappas in cases.items()]
+    R = args.repeats
+    rows += [_row(name, fn, kappas, n, R)[0] for name, kappas in cases.items()]
     # Grouping by phase: κ-sorted chunks (each chunk nearly one phase) vs shuffled chunks.
     kappas = np.linspace(0.01, 0.08, n)
     shuffled = np.random.default_rng(0).permutation(kappas)
     for name, ks in (("4 chunks, shuffled κ", shuffled), ("4 chunks, κ-sorted", kappas)):
-        rows.append(_row(name, fn, ks, n // 4))
+        rows.append(_row(name, fn, ks, n // 4, R)[0])
     # Batch-size scan of the mixed batch (one chunk each).
     for b in args.batches:
-        rows.append(_row(f"mixed, batch size {b}", fn, np.linspace(0.01, 0.08, b), b))
+        rows.append(_row(f"mixed, batch size {b}", fn, np.linspace(0.01, 0.08, b), b, R)[0])
     # On an accelerator: the largest batch in κ-ordered chunks (each chunk nearly one
     # phase, so less lockstep) against one chunk.
     if not cpu:
         big = max(args.batches, default=n)
         for c in (big // 4, big // 8):
             name = f"mixed, {big} flows in chunks of {c} (κ-ordered)"
-            rows.append(_row(name, fn, np.linspace(0.01, 0.08, big), c))
+            rows.append(_row(name, fn, np.linspace(0.01, 0.08, big), c, R)[0])
     # Members in sequence inside the chunk (vmap_size=1: lax.map, no lockstep); on an
     # accelerator only the small batch (members in sequence leave the device idle).
     for b in sorted({n, max(args.batches, default=n)} if cpu else {n}):
         name = f"mixed, batch size {b}, vmap_size=1 (lax.map)"
-        rows.append(_row(name, fn, np.linspace(0.01, 0.08, b), b, vmap_size=1))
-    # frg sweep's CPU default (vmap_size="auto": vmaps of 8 neighbouring members, dealt
-    # to the devices in turn)
-    if cpu:
-        b = max(args.batches, default=n)
-        name = f"mixed, batch size {b}, vmap_size=8 (auto), {len(jax.devices())} devices"
-        rows.append(_row(name, fn, np.linspace(0.01, 0.08, b), b, vmap_size="auto"))
+        rows.append(_row(name, fn, np.linspace(0.01, 0.08, b), b, R, vmap_size=1)[0])
+    # The compared configuration: frg sweep's default (on CPU vmaps of 8 neighbouring
+    # members dealt to the devices in turn) on the mixed batch of n flows.
+    mixed = np.linspace(0.01, 0.08, n)
+    vs = "auto" if cpu else None
+    name = f"compared: mixed, {n} flows, frg sweep default ({len(jax.devices())} devices)"
+    row, ours = _row(name, fn, mixed, n, R, vmap_size=vs)
+    rows.append(row)
     # Python loop of warm single solves (compiled once; κ is traced).
     single = jax.jit(fn)
-    jax.block_until_ready(single({"kappa": np.float64(kappas[0])}))
-    loop_kappas = kappas if cpu else kappas[:: max(1, n // 8)]
-    t0 = time.perf_counter()
-    for k in loop_kappas:
-        jax.block_until_ready(single({"kappa": k}))
-    loop = time.perf_counter() - t0
+    t = timeit(lambda: [single({"kappa": k}) for k in mixed], repeats=R)
     rows.append(
         {
-            "batch": "Python loop of single frg solves",
-            "flows": len(loop_kappas),
+            "batch": "Python loop of single frg solves (same κ)",
+            "flows": n,
             "chunks": "-",
-            "warm_s": loop,
-            "compile_s": 0.0,
-            "flows_per_s": len(loop_kappas) / loop,
-            "failed": 0,
+            "median_s": t["median_s"],
+            "best_s": t["best_s"],
+            "compile_s": t["compile_s"],
+            "flows_per_s": n / t["median_s"],
+            "failed": int(sum(int(r["status"]) != 0 for r in t["result"])),
         }
     )
-    # SciPy baseline: a Python loop of BDF solves over a subset of the same κ values.
-    sub = np.linspace(0.01, 0.08, args.scipy_points)
-    t0 = time.perf_counter()
-    ok = [scipy_solve(float(k), args.grid, "BDF")["ok"] for k in sub]
-    per_flow = (time.perf_counter() - t0) / len(sub)
-    best = max(r["flows_per_s"] for r in rows if r["batch"].startswith("mixed"))
-    cores = os.cpu_count() or 1
+    # SciPy baseline: a Python loop of BDF solves over the same κ values.
+    base = timeit(lambda: [scipy_solve(float(k), args.grid, "BDF") for k in mixed], repeats=R)
+    failed = sum(not r["ok"] for r in base["result"])
     rows.append(
         {
-            "batch": f"SciPy BDF loop ({len(sub)} flows, {sum(ok)} succeeded)",
-            "flows": len(sub),
+            "batch": f"SciPy BDF loop (same {n} κ)",
+            "flows": n,
             "chunks": "-",
-            "warm_s": per_flow * len(sub),
+            "median_s": base["median_s"],
+            "best_s": base["best_s"],
             "compile_s": 0.0,
-            "flows_per_s": 1.0 / per_flow,
-            "failed": len(sub) - sum(ok),
+            "flows_per_s": n / base["median_s"],
+            "failed": failed,
         }
     )
+    r = ratio(base, ours)
+    cores = len(jax.devices()) if cpu else 1
     rows.append(
         {
-            "batch": f"ratio best frg mixed / SciPy loop, per core ({cores} cores frg, 1 SciPy)",
-            "flows_per_s": best / cores * per_flow,
+            "batch": f"ratio compared frg / SciPy loop (median, best); per core: / {cores}",
+            "median": r["median"],
+            "best": r["best"],
+            "median_per_core": r["median"] / cores,
+            "best_per_core": r["best"] / cores,
         }
     )
     emit(rows, args.json)

@@ -95,7 +95,6 @@ from ._fixed_point.truncations import (
     with_grid_degree as with_grid_degree,
 )
 from ._flow.lpa import (
-    STATUS_MESSAGES as STATUS_MESSAGES,
     FlowSolution as FlowSolution,
     RhoPotential as RhoPotential,
     lpa_rhs_dimensionless as lpa_rhs_dimensionless,
@@ -126,6 +125,15 @@ from ._flow.scaling import (
     lpa_beta as lpa_beta,
     lpa_flow as lpa_flow,
     m22 as m22,
+)
+from ._flow.solvers import (
+    SOLVERS as SOLVERS,
+    Kvaerno3 as Kvaerno3,
+    Kvaerno5 as Kvaerno5,
+    Rodas4 as Rodas4,
+    Rodas5P as Rodas5P,
+    TridiagonalNewton as TridiagonalNewton,
+    make_solver as make_solver,
 )
 from ._flow.threshold import (
     MomentumRule as MomentumRule,
@@ -215,6 +223,9 @@ from ._ml.vrg import (
     vrg_analysis as vrg_analysis,
     vrg_hidden_hamiltonian as vrg_hidden_hamiltonian,
     walsh_couplings as walsh_couplings,
+)
+from ._plots import (
+    plot_flow as plot_flow,
 )
 from ._results import (
     RESULTS as RESULTS,

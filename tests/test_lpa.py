@@ -1,11 +1,12 @@
 """LPA flow of the O(N) model (frg.solve_flow): physics checks, transformations, bad input."""
 
+import diffrax
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from scipy.integrate import quad
+from scipy.integrate import quad, solve_ivp
 from scipy.optimize import brentq
 
 import frg
@@ -33,13 +34,13 @@ def test_broken_and_symmetric_phase_b1():
     assert np.all(np.isfinite(np.asarray(br.U)))
 
 
-@pytest.mark.parametrize("stepper", ["kvaerno5", "kvaerno3", "rodas5p"])
-def test_every_stepper_agrees_with_the_default_to_the_time_tolerance(stepper):
+@pytest.mark.parametrize("solver", [frg.Kvaerno5(), frg.Kvaerno3(), frg.Rodas5P()], ids=repr)
+def test_every_solver_agrees_with_the_default_to_the_time_tolerance(solver):
     # Rodas4 (default, linearly implicit) against the ESDIRKs with a Newton solve and
     # the eight-stage Rodas5P:
     # independent integrators of the same semi-discrete flow must agree to ~rtol (1e-6),
     # far below the grid error (~3e-3 between 64 and 128 cells)
-    ref, other = _solve(0.05), _solve(0.05, stepper=stepper)
+    ref, other = _solve(0.05), _solve(0.05, solver=solver)
     assert ref.ok and other.ok
     for q in ("rho0", "m2R"):
         a, b = float(getattr(ref, q)[-1]), float(getattr(other, q)[-1])
@@ -237,7 +238,91 @@ def test_closed_form_potential_check_matches_autodiff():
         frg.solve_flow(lambda r: neg(r), frg.Litim(), **{**KW, "rho_max": 1.0})
 
 
-def test_runtime_failure_reports_status_not_nan():
+def test_runtime_failure_reports_result_not_nan():
     sol = _solve(0.05, max_steps=5)
-    assert int(sol.status) == 1 and "max_steps" in sol.message
+    assert bool(sol.result == frg.RESULTS.max_steps_reached) and "max_steps" in sol.message
     assert not sol.ok and np.all(np.isnan(np.asarray(sol.rho0)))
+    with pytest.raises(Exception, match="max_steps"):
+        _solve(0.05, max_steps=5, throw=True)
+
+
+def test_bad_solver_arguments_raise_before_compilation():
+    for over, name in (
+        (dict(solver="rodas4"), "solver"),
+        (dict(stepsize_controller="pid"), "stepsize_controller"),
+        (dict(rtol=0.0), "rtol"),
+        (dict(atol=-1.0), "atol"),
+        (dict(pole_gap=0.0), "pole_gap"),
+        (dict(max_steps=0), "max_steps"),
+    ):
+        with pytest.raises(ValueError, match=name):
+            _solve(0.05, **over)
+
+
+def test_new_tolerances_do_not_recompile():
+    # rtol, atol, pole_gap (and a controller's tolerances) are traced: counting XLA
+    # compilations through jax.monitoring, a second solve with new values compiles nothing
+    compiles = []
+
+    def listener(event, duration, **kw):
+        if event == "/jax/core/compile/backend_compile_duration":
+            compiles.append(event)
+
+    small = dict(grid=16, k_ir=0.1)
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        first = _solve(0.05, rtol=1e-6, atol=1e-9, pole_gap=1e-2, **small)
+        n_first = len(compiles)
+        second = _solve(0.05, rtol=1e-4, atol=1e-7, pole_gap=2e-2, **small)
+        assert len(compiles) == n_first
+        ctrl = lambda rtol: diffrax.PIDController(rtol=rtol, atol=1e-9, pcoeff=0.0, icoeff=0.8)
+        third = _solve(0.05, stepsize_controller=ctrl(1e-6), **small)
+        n_third = len(compiles)
+        fourth = _solve(0.05, stepsize_controller=ctrl(1e-4), **small)
+        assert len(compiles) == n_third
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+    # the new values took effect: fewer steps at the looser tolerance; the controller
+    # given explicitly with Rodas4's coefficients is the default one
+    assert int(second.num_steps) < int(first.num_steps)
+    assert int(fourth.num_steps) < int(third.num_steps)
+    assert int(third.num_steps) == int(first.num_steps)
+    assert float(third.m2R[-1]) == float(first.m2R[-1])
+
+
+def test_broken_phase_matches_scipy_bdf_on_the_same_grid():
+    # B1-type broken phase (κ = 0.05) on 32 cells against SciPy's BDF solving the same
+    # semi-discrete system, written out here from docs/lpa.md: u = ∂_σU at σ_j = (j+½)h,
+    # ∂_s u_j = −(F_{j+1} − F_j)/h, ∂_s U(0) = −F_0, F_i = k³ ℓ_1(∂_σu_i/k²) at the
+    # interfaces (∂_σu_0 = 2u_0/h by odd symmetry, the last slope repeated), Litim
+    # ℓ_1(w) = C3/(1 + w), continued as ℓ_1(w_c) e^{(w_c − w)/(1 + w_c)} below
+    # w_c = −1 + pole_gap.
+    n, rho_max, k_ir, gap, lam, kappa = 32, 0.1, 1e-2, 1e-2, 1.0, 0.05
+    h = np.sqrt(2 * rho_max) / n
+    sig = (np.arange(n) + 0.5) * h
+    wc = -1.0 + gap
+
+    def ell1(w):
+        x = np.minimum((wc - np.minimum(w, wc)) / (1 + wc), 60.0)
+        return np.where(w > wc, C3 / (1 + np.maximum(w, wc)), C3 / (1 + wc) * np.exp(x))
+
+    def rhs(s, y):
+        u, k2 = y[1:], np.exp(-2 * s)
+        du = np.concatenate([[2 * u[0] / h], np.diff(u) / h, [(u[-1] - u[-2]) / h]])
+        F = k2**1.5 * ell1(du / k2)
+        return -np.concatenate([[F[0]], np.diff(F) / h])
+
+    y0 = np.concatenate([[0.5 * lam * kappa**2], lam * (0.5 * sig**2 - kappa) * sig])
+    pattern = np.eye(n + 1) + np.eye(n + 1, k=1) + np.eye(n + 1, k=-1)
+    pattern[0, 1] = pattern[1, 3] = 1
+    ref = solve_ivp(
+        rhs, (0, np.log(1 / k_ir)), y0, method="BDF", rtol=1e-10, atol=1e-13, jac_sparsity=pattern
+    )
+    assert ref.success
+    sol = _solve(kappa, grid=n, k_ir=k_ir, rtol=1e-10, atol=1e-13, pole_gap=gap)
+    assert sol.ok, sol.message
+    u = np.asarray(sol.dU[-1]) * sig
+    np.testing.assert_allclose(u, ref.y[1:, -1], rtol=0, atol=1e-8 * np.max(np.abs(u)))
+    U0 = float(sol.U[-1, 0]) - 0.5 * h * u[0]  # first cell centre -> σ = 0
+    assert abs(U0 - ref.y[0, -1]) < 1e-8
+    assert float(sol.rho0[-1]) > 0.0 and float(sol.m2R[-1]) > 0.0

@@ -19,14 +19,16 @@ def exact_vertices(m2, lam, g6, N):
     return 1 / p2, -(p4 - 3 * p2**2) / p2**4
 
 
-CASES = [(m2, N) for N in (1.0, 2.0, 4.0) for m2 in (1.0, -1.0)]
+# (m2, lam, g6): single and double wells, and deep double wells with sextic terms
+WELLS = [(1.0, 1.0, 0.0), (-1.0, 1.0, 0.0), (-2.0, 0.5, 0.3), (-4.0, 1.0, 0.3), (-4.0, 0.0, 2.0)]
+CASES = [(*w, N) for N in (1.0, 2.0, 4.0) for w in WELLS]
 
 
-@pytest.mark.parametrize("m2,N", CASES, ids=[f"m2={m}-N={n:g}" for m, n in CASES])
-def test_zero_d_matches_exact_integral(m2, N):
-    res = frg.solve_zero_d(m2, 1.0, 0.0, N, grid=100, rho_max=20.0)
-    assert int(res.status) == 0, res.message
-    g2, g4 = exact_vertices(m2, 1.0, 0.0, N)
+@pytest.mark.parametrize("m2,lam,g6,N", CASES, ids=[f"{c}" for c in CASES])
+def test_zero_d_matches_exact_integral(m2, lam, g6, N):
+    res = frg.solve_zero_d(m2, lam, g6, N)
+    assert res.ok, res.message
+    g2, g4 = exact_vertices(m2, lam, g6, N)
     np.testing.assert_allclose(float(res.gamma2), g2, rtol=1e-6)
     np.testing.assert_allclose(float(res.gamma4), g4, rtol=1e-6)
 

@@ -21,6 +21,7 @@ slope are linearly extrapolated from the last two cells (free outflow/inflow).
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -137,6 +138,8 @@ POLE_GAP = 1e-2
 def ell_continued(rule, w, gap=POLE_GAP):
     """``ℓ_1(w)``, continued exponentially (C¹, growing toward the pole) below ``w_pole + gap``.
 
+    ``gap``: a number (traced or not) or a precomputed :class:`Continuation`.
+
     Below ``w_c`` the flux is ``ℓ_1(w_c) exp(r (w_c − w))``, ``r = ℓ_2(w_c)/ℓ_1(w_c)``
     (≈ 1/gap): it keeps growing (so the flow stays forward-parabolic and convexity
     restoration proceeds) but is finite everywhere, so Newton iterates and trial
@@ -147,18 +150,34 @@ def ell_continued(rule, w, gap=POLE_GAP):
     return _ell_c(w, rule, gap)
 
 
-def _ell_parts(w, rule, gap):
+class Continuation(NamedTuple):
+    """Where and how ℓ_1 is continued (:func:`ell_continued`): ``w_c = w_pole + gap``,
+    ``ℓ_1(w_c)`` and ``r = ℓ_2(w_c)/ℓ_1(w_c)``. Built once per solve (outside the step
+    loop: with a traced ``gap`` these are not compile-time constants)."""
+
+    wc: jax.Array
+    l1c: jax.Array
+    r: jax.Array
+
+
+def continuation(rule, gap=POLE_GAP) -> Continuation:
+    """The :class:`Continuation` of ``rule`` at ``gap`` (a number or traced)."""
     wc = rule.w_pole + gap
-    ok = w > wc
-    ws = jnp.where(ok, w, wc)
     l1c = rule(wc, 1)
-    r = rule(wc, 2) / l1c
-    x = jnp.minimum(r * (wc - jnp.where(ok, wc, w)), 60.0)
-    return ok, ws, l1c, r, x
+    return Continuation(wc=wc, l1c=l1c, r=rule(wc, 2) / l1c)
+
+
+def _ell_parts(w, rule, gap):
+    c = gap if isinstance(gap, Continuation) else continuation(rule, gap)
+    ok = w > c.wc
+    ws = jnp.where(ok, w, c.wc)
+    x = jnp.minimum(c.r * (c.wc - jnp.where(ok, c.wc, w)), 60.0)
+    return ok, ws, c.l1c, c.r, x
 
 
 def continuation_exponent(w, rule, gap=POLE_GAP):
-    """``x = r (w_c − w)`` of :func:`ell_continued` (0 above ``w_c``, capped at 60)."""
+    """``x = r (w_c − w)`` of :func:`ell_continued` (0 above ``w_c``, capped at 60);
+    ``gap`` a number or a :class:`Continuation`."""
     return _ell_parts(w, rule, gap)[4]
 
 
@@ -167,17 +186,24 @@ def _ell_value(w, rule, gap):
     return jnp.where(ok, rule(ws, 1), l1c * jnp.exp(x))
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+@jax.custom_jvp
 def _ell_c(w, rule, gap):
     return _ell_value(w, rule, gap)
 
 
+def _materialise(tree):
+    return jax.tree_util.tree_map(
+        lambda z: jnp.zeros(z.shape, z.dtype) if isinstance(z, SymbolicZero) else z, tree
+    )
+
+
 @functools.partial(_ell_c.defjvp, symbolic_zeros=True)
-def _ell_c_jvp(gap, primals, tangents):
+def _ell_c_jvp(primals, tangents):
     # closed-form ∂ℓ/∂w (ℓ_1' = −ℓ_2; −r ℓ on the continuation, 0 where capped): a
-    # smaller graph in every Newton iteration than autodiff through the `where`s
-    w, rule = primals
-    w_dot, rule_dot = tangents
+    # smaller graph in every Newton iteration than autodiff through the `where`s;
+    # autodiff for the tangents of the rule and the continuation only when present
+    w, rule, gap = primals
+    w_dot, rule_dot, gap_dot = tangents
     ok, ws, l1c, r, x = _ell_parts(w, rule, gap)
     cont = l1c * jnp.exp(x)
     out = jnp.where(ok, rule(ws, 1), cont)
@@ -185,12 +211,16 @@ def _ell_c_jvp(gap, primals, tangents):
     if not isinstance(w_dot, SymbolicZero):
         slope = jnp.where(ok, -rule(ws, 2), jnp.where(x < 60.0, -r * cont, 0.0))
         t = t + slope * w_dot
-    if not all(isinstance(z, SymbolicZero) for z in jax.tree_util.tree_leaves(rule_dot)):
-        rule_dot = jax.tree_util.tree_map(
-            lambda z: jnp.zeros(z.shape, z.dtype) if isinstance(z, SymbolicZero) else z,
-            rule_dot,
+    others = jax.tree_util.tree_leaves((rule_dot, gap_dot))
+    if not all(isinstance(z, SymbolicZero) for z in others):
+        t = (
+            t
+            + jax.jvp(
+                lambda rl, g: _ell_value(w, rl, g),
+                (rule, gap),
+                (_materialise(rule_dot), _materialise(gap_dot)),
+            )[1]
         )
-        t = t + jax.jvp(lambda rl: _ell_value(w, rl, gap), (rule,), (rule_dot,))[1]
     return out, t
 
 

@@ -327,6 +327,8 @@ class Rodas5P(_AbstractRodas):
     """
 
     tableau: ClassVar[_Tableau] = RODAS5P
+    #: (pcoeff, icoeff) of the default step control of :func:`frg.solve_flow`
+    pid_coefficients: ClassVar[tuple[float, float]] = (0.0, 0.7)
 
 
 class Rodas4(_AbstractRodas):
@@ -335,9 +337,11 @@ class Rodas4(_AbstractRodas):
     Same arguments and step as :class:`Rodas5P` with six tridiagonal solves and five
     evaluations of f per step instead of eight and seven (~20 % less per step on the
     LPA flow); it takes more steps in a symmetric-phase flow and fewer in a deep
-    broken phase (docs/lpa.md "Session 7").
+    broken phase (docs/lpa.md, "Steppers").
 
     Reference: E. Hairer, G. Wanner, Solving ODEs II, Springer (1996), IV.7 (RODAS4).
     """
 
     tableau: ClassVar[_Tableau] = RODAS4
+    #: (pcoeff, icoeff) of the default step control of :func:`frg.solve_flow`
+    pid_coefficients: ClassVar[tuple[float, float]] = (0.0, 0.8)

@@ -7,10 +7,10 @@ nonlinear diffusion for N = 1), and discretised with a centred three-point
 finite-volume flux (``frg/_grid.py``), so the Jacobian is tridiagonal. ℓ_1 is
 continued smoothly past the propagator pole (``pole_gap``), so trial states that
 overshoot it stay finite. It is integrated in s = −t = ln(Λ/k) by diffrax (integral
-step control) with the L-stable, linearly implicit Rodas4 stepper (``frg/_rosenbrock.py``;
-``stepper="rodas5p"``: order 5, eight stages; ``"kvaerno5"``/``"kvaerno3"``: ESDIRK
-with Newton iterations): one coloured JVP per step gives the tridiagonal Jacobian, and
-its six stage solves are O(n)
+step control) with the L-stable, linearly implicit :class:`~frg.Rodas4` stepper
+(``frg/_flow/solvers.py``; :class:`~frg.Rodas5P`: order 5, eight stages;
+:class:`~frg.Kvaerno5`/:class:`~frg.Kvaerno3`: ESDIRK with Newton iterations): one
+coloured JVP per step gives the tridiagonal Jacobian, and its six stage solves are O(n)
 (Thomas factorisation once per step on the CPU, ``gtsv`` on accelerators). This
 keeps the broken phase (convexity restoration: U' → −k² inside the minimum, stiff and
 shock-like) stable.
@@ -20,6 +20,8 @@ See docs/lpa.md for the measurements behind the choice.
 Conventions (docs/theory/conventions.md): t = ln(k/Λ), ρ = φ²/2, R_k = Z p² r(y);
 read-outs ρ0 = position of the minimum of U (0 in the symmetric phase), m2R = U'(0)
 in the symmetric phase and 2ρ0 U''(ρ0) (outer side) in the broken phase.
+Tolerances and ``pole_gap`` are traced (a new value does not recompile);
+``max_steps`` sizes diffrax's loop and is static.
 
 Reference: E. Koenigstein et al., SciPost Phys. 12, 180 (2022) (FRG flows as
 conservation laws); J. Berges, N. Tetradis, C. Wetterich, Phys. Rep. 363, 223 (2002).
@@ -27,6 +29,7 @@ conservation laws); J. Berges, N. Tetradis, C. Wetterich, Phys. Rep. 363, 223 (2
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 
@@ -36,13 +39,14 @@ import jax
 import jax.lax as lax
 import jax.numpy as jnp
 import numpy as np
-import optimistix as optx
 
+from .._results import RESULTS
 from .._validate import finite, in_range, integer
 from .._x64 import as_float64, x64
 from . import _grid
-from ._rosenbrock import Rodas4, Rodas5P, _AbstractRodas, tridiagonal_jvp
+from ._rosenbrock import _AbstractRodas
 from .regulators import AbstractRegulator
+from .solvers import Rodas4, TridiagonalNewton, pid_coefficients
 from .threshold import ThresholdRule, eta_rule, threshold_rule
 
 __all__ = [
@@ -51,17 +55,7 @@ __all__ = [
     "solve_flow",
     "lpa_rhs_dimensionless",
     "threshold_rule_eta",
-    "STATUS_MESSAGES",
 ]
-
-STATUS_MESSAGES = {
-    0: "success",
-    1: "step limit reached (max_steps) before k_ir",
-    2: "integration failed: the propagator pole k² + U' → 0 was reached or the state "
-    "became non-finite (step size collapsed)",
-    3: "non-finite values or pole crossed in the result",
-    4: "the minimum of U left the grid (increase rho_max)",
-}
 
 
 # --------------------------------------------------------------------------- potentials
@@ -156,14 +150,17 @@ def lpa_rhs_dimensionless(u, rho_tilde, rule, d, N, eta=0.0, *, rule_eta=None):
 
 # --------------------------------------------------------------------------- solution
 class FlowSolution(eqx.Module):
-    """Result of :func:`solve_flow` (a pytree; outputs NaN-masked unless ``status == 0``).
+    """Result of :func:`solve_flow` (a pytree; outputs NaN-masked unless ``result`` is
+    ``frg.RESULTS.successful``).
 
     Attributes:
         k: (m,) scales of the saved states (decreasing, first Λ, last k_ir by default).
         rho: (n,) cell centres.
         U, dU, d2U: (m, n) U, U' = u and U'' at cell centres.
         rho0, m2R: (m,) minimum position and curvature mass at each k.
-        status: int code, 0 = success (see :data:`STATUS_MESSAGES` / :attr:`message`).
+        m2R_error: (m,) estimate of the grid error of ``m2R`` (see :func:`solve_flow`).
+        result: :class:`frg.RESULTS` (``successful``, ``max_steps_reached``, ``pole``,
+            ``nonfinite``, ``minimum_left_grid``).
         num_steps, num_accepted, num_rejected: step counts of the solver.
     """
 
@@ -174,145 +171,103 @@ class FlowSolution(eqx.Module):
     d2U: jax.Array
     rho0: jax.Array
     m2R: jax.Array
-    status: jax.Array
+    m2R_error: jax.Array
+    result: RESULTS
     num_steps: jax.Array
     num_accepted: jax.Array
     num_rejected: jax.Array
 
+    def dimensionless(self, d, Lambda=None):
+        """The flow in dimensionless variables at the saved scales:
+
+            t = ln(k/Λ),   κ̃ = k^{2−d} ρ0,   m̃² = m²_R/k²,
+
+        which approach constants (the Wilson–Fisher fixed point) on the critical
+        surface and run away (κ̃ → ∞ broken, m̃² → ∞ symmetric) off it.
+
+        Args:
+            d: dimension of the flow; Lambda: UV scale (default: the first saved k).
+
+        Returns:
+            ``(t, kappa_tilde, m2_tilde)``, arrays (m,).
+
+        Example:
+            >>> sol = frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.Litim(), grid=32,
+            ...                      k_ir=0.1, ks_out=jnp.array([1.0, 0.1]))
+            >>> t, kt, mt = sol.dimensionless(3.0)
+            >>> round(float(t[-1]), 6)
+            -2.302585
+        """
+        k = self.k
+        Lambda = k[0] if Lambda is None else Lambda
+        return jnp.log(k / Lambda), k ** (2.0 - d) * self.rho0, self.m2R / k**2
+
+    @property
+    def status(self) -> jax.Array:
+        """Integer code of ``result`` (0 = successful), for batched comparisons."""
+        return self.result._value
+
     @property
     def message(self) -> str:
-        """Readable status (concrete, scalar status only)."""
-        return STATUS_MESSAGES.get(int(np.asarray(self.status)), "unknown status")
+        """Readable result (concrete, scalar result only)."""
+        return RESULTS[self.result]
 
     @property
     def ok(self) -> bool:
-        return bool(np.all(np.asarray(self.status) == 0))
+        """Whether every member succeeded (concrete result)."""
+        return bool(np.all(np.asarray(self.result._value) == 0))
+
+
+def _root_and_slope(u3, h):
+    """Root ``x0`` (nearest 0, ``x0 ≤ 0`` expected) and slope there of the parabola through
+    ``(0, u3[0]), (h, u3[1]), (2h, u3[2])``."""
+    c0 = u3[0]
+    c1 = (-3.0 * u3[0] + 4.0 * u3[1] - u3[2]) / (2.0 * h)
+    c2 = (u3[0] - 2.0 * u3[1] + u3[2]) / (2.0 * h * h)
+    x = -c0 / c1
+    for _ in range(3):  # Newton from the linear root: converged to rounding for |x| ≲ h
+        x = x - (c0 + c1 * x + c2 * x * x) / (c1 + 2.0 * c2 * x)
+    return x, c1 + 2.0 * c2 * x
 
 
 def _readout(u, h):
-    """ρ0, m2R from field-grid cell values ``u = ∂_σ U`` (n,) at one k; 'minimum off grid' flag."""
+    """ρ0, m2R and an error estimate of m2R from field-grid cell values ``u = ∂_σ U`` (n,)
+    at one k; and the 'minimum off grid' flag.
+
+    Broken phase (U'(0) < 0): the minimum σ0 is the root of u on the outer side of the
+    convexity front (inside, u ≈ −k²σ is flat and carries no information on the outer
+    curvature), and m2R = ∂_σ²U(σ0) = 2ρ0 U''(ρ0) the slope of u there. Both come from
+    the parabola through the first three cells beyond the front, extrapolated to its
+    root (second order in h; a difference across the front would be first order). The
+    error estimate is the difference to the same read-out from the next three cells.
+    The minimum counts as off the grid when fewer than three cells lie beyond it.
+    Symmetric phase: m2R = U'(0) extrapolated from U'(ρ) = u/σ, even in σ, at the first
+    two cells (O(h⁴)); error estimate: the difference to the three-cell extrapolation.
+    """
     n = u.shape[-1]
     sig = (jnp.arange(n) + 0.5) * h
-    _, up0 = _grid.field_uprime(u, h)
+    v, up0 = _grid.field_uprime(u, h)
     pos = u > 0
-    # outer side of the minimum: first two cells beyond the last non-positive one
+    # first cell beyond the last non-positive one: the outer side of the minimum
     last_neg = jnp.max(jnp.where(~pos, jnp.arange(n), -1))
-    j = jnp.clip(last_neg + 1, 0, n - 2)
-    s = (u[j + 1] - u[j]) / h  # ∂_σ² U = U' + 2ρU'' = 2ρ0 U''(ρ0) at the minimum
-    sig0 = jnp.maximum(sig[j] - u[j] / s, 0.0)
+    j = jnp.clip(last_neg + 1, 0, n - 3)
+    x0, s = _root_and_slope(lax.dynamic_slice(u, (j,), (3,)), h)
+    # the next three cells (the previous three at the outer edge of the grid)
+    j1 = jnp.where(j + 1 <= n - 3, j + 1, j - 1)
+    x1, s1 = _root_and_slope(lax.dynamic_slice(u, (j1,), (3,)), h)
+    sig0 = jnp.maximum(sig[j] + x0, 0.0)
     broken = up0 < 0
     rho0 = jnp.where(broken, 0.5 * sig0**2, 0.0)
     m2R = jnp.where(broken, s, up0)
-    off = broken & (last_neg >= n - 2)
-    return rho0, m2R, off
+    # U'(0) from a + b σ² + c σ⁴ through the first three cells (σ² = 1/4, 9/4, 25/4 h²)
+    up0_3 = (150.0 * v[..., 0] - 25.0 * v[..., 1] + 3.0 * v[..., 2]) / 128.0
+    err = jnp.where(broken, jnp.abs(s1 - s), jnp.abs(up0_3 - up0))
+    off = broken & (last_neg >= n - 3)
+    return rho0, m2R, err, off
 
 
-class _NewtonState(eqx.Module):
-    size: jax.Array  # scaled norm of the last Newton correction |Δ_k|
-    step: jax.Array  # iterations done
-    code: jax.Array  # 0: go on, 1: converged, 2: failed (diffrax rejects the step)
-
-
-class _TridiagonalNewton(optx.AbstractRootFinder):
-    """Newton's method (re-linearised every iteration) for a tridiagonal Jacobian.
-
-    Each iteration is one forward pass: ``f(y)`` and the three diagonals of ∂f/∂y come
-    from one ``vmap``ped JVP with colour seeds (ones at the indices ≡ c mod 3), and the
-    correction from LAPACK ``gtsv`` (``lax.linalg.tridiagonal_solve``): O(n).
-    Plain jnp/lax instead of optimistix's ``Newton`` + lineax operators: the same
-    arithmetic in fewer XLA kernels per iteration, which is what a solve on CPU pays
-    for (docs/lpa.md, "Speed").
-
-    Stopping rule of Hairer & Wanner (IV.8): with the contraction rate
-    θ = |Δ_k|/|Δ_{k−1}| (max norm scaled by atol + rtol|y|), stop when
-    θ/(1−θ)|Δ_k| < ``kappa`` (or |Δ_1| < ``kappa``); give up (diffrax rejects the
-    step and shrinks it) as soon as θ ≥ 1 or θ^(max_iter−k)/(1−θ)|Δ_k| > ``kappa``, i.e.
-    when convergence within ``max_iter`` iterations is out of reach. On B1 (broken
-    phase) this cuts the Newton iterations per solve by ~30 % against optimistix's
-    Cauchy test and, under ``vmap``, stops one hopeless member from holding the whole
-    batch for ``max_iter`` iterations (docs/lpa.md). The decision is taken in
-    :meth:`step` and stored in the state, so :meth:`terminate` only reads it.
-    """
-
-    rtol: float
-    atol: float
-    kappa: float = 0.1
-    max_iter: int = 10
-    norm: Callable = optx.max_norm
-
-    def init(self, fn, y, args, options, f_struct, aux_struct, tags):
-        del fn, args, options, f_struct, aux_struct, tags
-        dtype = y.dtype
-        return _NewtonState(size=jnp.array(jnp.inf, dtype), step=jnp.array(0), code=jnp.array(0))
-
-    def step(self, fn, y, args, options, state, tags):
-        del options, tags
-        fx, lower, diag, upper = tridiagonal_jvp(lambda z: fn(z, args)[0], y)
-        diff = lax.linalg.tridiagonal_solve(lower, diag, upper, fx[:, None])[:, 0]
-        new_y = y - diff
-        size = self.norm(diff / (self.atol + self.rtol * jnp.abs(new_y))).astype(y.dtype)
-        k = state.step + 1
-        rate = size / state.size
-        second = k >= 2
-        tiny = size < 10.0 ** (2 - jnp.finfo(size.dtype).precision)
-        converged = (size < self.kappa) | (
-            second & (rate < 1) & (size * rate / (1 - rate) < self.kappa)
-        )
-        hopeless = second & (
-            (rate >= 1) | (size * rate ** (self.max_iter - k) / (1 - rate) > self.kappa)
-        )
-        failed = ~jnp.isfinite(size) | (hopeless & ~converged & ~tiny)
-        code = jnp.where(failed, 2, jnp.where(tiny | converged, 1, 0))
-        return new_y, _NewtonState(size=size, step=k, code=code), None
-
-    def terminate(self, fn, y, args, options, state, tags):
-        result = optx.RESULTS.where(
-            state.code == 2, optx.RESULTS.nonlinear_divergence, optx.RESULTS.successful
-        )
-        return state.code > 0, result
-
-    def postprocess(self, fn, y, aux, args, options, state, tags, result):
-        return y, aux, {}
-
-
-# diffrax's ESDIRKs evaluate ``root_finder.init`` (for a chord method: the Jacobian) in
-# a ``lax.cond`` at the second stage of every step and carry it through the stage loop.
-# ``_TridiagonalNewton.init`` builds no Jacobian, so calling it at every stage is free
-# and drops that cond (one XLA conditional per stage, docs/lpa.md "Speed").
-_EVERY_STAGE = type(diffrax.Kvaerno5.calculate_jacobian).every_stage
-
-
-class _Kvaerno3(diffrax.Kvaerno3):
-    calculate_jacobian = _EVERY_STAGE
-
-
-class _Kvaerno5(diffrax.Kvaerno5):
-    calculate_jacobian = _EVERY_STAGE
-
-
-_STEPPERS = {
-    "kvaerno3": _Kvaerno3,
-    "kvaerno5": _Kvaerno5,
-    "rodas4": Rodas4,
-    "rodas5p": Rodas5P,
-}
-# Step control per stepper, (pcoeff, icoeff) of diffrax.PIDController. The Rodas
-# steppers: integral control with the gain of the fewest steps over mixed κ (B1-type,
-# 8 κ in [0.01, 0.08]: Rodas4 1457 steps at 0.8, Rodas5P 1296 at 0.7, against 1780 /
-# 1474 with the PI control (0.4, 0.3) and 1359 (Rodas5P) with diffrax's gain 1);
-# the ESDIRKs keep the PI control, which rejects fewer Newton solves (docs/lpa.md,
-# "Session 7")
-_CONTROL = {
-    "kvaerno3": (0.4, 0.3),
-    "kvaerno5": (0.4, 0.3),
-    "rodas4": (0.0, 0.8),
-    "rodas5p": (0.0, 0.7),
-}
-# default stepper: Rodas4 (B1 broken 4.6 ms against Rodas5P's 5.6 ms compiled, 5–100×
-# smaller global error at the same tolerance; symmetric flows ~1.3× slower, ~1 ms)
-DEFAULT_STEPPER = "rodas4"
-_KAPPA = 0.1
 _DT0 = 1e-3
+_KAPPA = 0.1  # Newton stopping threshold (TridiagonalNewton.kappa)
 
 
 # Rodas5P rejects a step whose result puts an interface deeper than this exponent into
@@ -322,11 +277,16 @@ _DT0 = 1e-3
 _MAX_CONTINUATION_EXPONENT = 20.0
 
 
-def _make_solver(rtol, atol, stepper=DEFAULT_STEPPER, admissible=None):
-    if issubclass(_STEPPERS[stepper], _AbstractRodas):  # linearly implicit: no root finder
-        return _STEPPERS[stepper](admissible=admissible)
-    root = _TridiagonalNewton(rtol=rtol, atol=atol, kappa=_KAPPA)
-    return _STEPPERS[stepper](root_finder=root)
+def _with_flow_parts(solver, controller, admissible, rtol, atol):
+    """The solver with the flow's admissibility test (Rodas) or tridiagonal Newton
+    solve at the controller's tolerances (frg's ESDIRKs)."""
+    if isinstance(solver, _AbstractRodas):  # linearly implicit: no root finder
+        return dataclasses.replace(solver, admissible=admissible)
+    if isinstance(solver, diffrax.AbstractImplicitSolver) and hasattr(solver, "pid_coefficients"):
+        rt, at = getattr(controller, "rtol", rtol), getattr(controller, "atol", atol)
+        root = TridiagonalNewton(rtol=rt, atol=at, kappa=_KAPPA)
+        return eqx.tree_at(lambda s: s.root_finder, solver, root)
+    return solver
 
 
 def _solve_impl(
@@ -343,7 +303,8 @@ def _solve_impl(
     atol,
     max_steps,
     gap,
-    stepper,
+    solver,
+    controller,
     goldstone=True,
 ):
     s1 = jnp.log(Lambda / k_ir)
@@ -358,13 +319,15 @@ def _solve_impl(
     U0 = potential(jnp.zeros(()))
     y0 = jnp.concatenate([U0[None], u_init])
 
+    cont = _grid.continuation(rule, gap)  # once, outside the step loop
+
     def scales(s):
         # 1/k² and k^d from one exp of a 2-vector (one small kernel per stage, not three)
         return jnp.stack([Lambda**-2, Lambda**d]) * jnp.exp(s * jnp.stack([2.0, -d]))
 
     def vf(s, y, args):
         inv_k2, kd = scales(s)
-        F = _grid.field_flux(y[1:], h, rule, N, inv_k2, gap, goldstone=goldstone)
+        F = _grid.field_flux(y[1:], h, rule, N, inv_k2, cont, goldstone=goldstone)
         # d/ds = −d/dt;  ∂_t U(0) = k^d F_0,  ∂_t u_j = k^d (F_{j+1} − F_j)/h
         # (F and the state both have n + 1 entries; a shifted copy instead of a
         # concatenate keeps this one elementwise kernel)
@@ -376,49 +339,62 @@ def _solve_impl(
         # as one elementwise test and one reduction (x is monotone in w, so this is
         # x(min w) < max; a NaN fails both)
         gold, slope = _grid.field_interface(y[1:], h)
-        x = _grid.continuation_exponent(jnp.minimum(gold, slope) * scales(s)[0], rule, gap)
+        x = _grid.continuation_exponent(jnp.minimum(gold, slope) * scales(s)[0], rule, cont)
         return jnp.all((x < _MAX_CONTINUATION_EXPONENT) & jnp.isfinite(y))
 
     # default read-out at Λ and k_ir: save the end points (no dense interpolation, no
     # inner saving loop in every step)
     saveat = diffrax.SaveAt(t0=True, t1=True) if ks_out is None else diffrax.SaveAt(ts=s_out)
-    pcoeff, icoeff = _CONTROL[stepper]
+    if controller is None:
+        pcoeff, icoeff = pid_coefficients(solver)
+        # saved scales are step ends (step_ts): a saved state is a step's result, never a
+        # dense-output interpolant (cubic Hermite overshoots the stiff flat region of the
+        # broken phase, past the pole)
+        controller = diffrax.PIDController(
+            rtol=rtol,
+            atol=atol,
+            pcoeff=pcoeff,
+            icoeff=icoeff,
+            step_ts=None if ks_out is None else s_out,
+        )
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
-        _make_solver(rtol, atol, stepper, admissible),
+        _with_flow_parts(solver, controller, admissible, rtol, atol),
         t0=0.0,
         t1=s1,
         dt0=_DT0,
         y0=y0,
         saveat=saveat,
-        stepsize_controller=diffrax.PIDController(
-            rtol=rtol, atol=atol, pcoeff=pcoeff, icoeff=icoeff
-        ),
+        stepsize_controller=controller,
         max_steps=max_steps,
         throw=False,
     )
     ys = sol.ys
     U0s, us = ys[:, 0], ys[:, 1:]
     ks = Lambda * jnp.exp(-s_out)
-    rho0, m2R, off = jax.vmap(lambda u: _readout(u, h))(us)
+    rho0, m2R, m2R_error, off = jax.vmap(lambda u: _readout(u, h))(us)
     dU, _ = _grid.field_uprime(us, h)
     # U'' = (∂_σ u − u/σ)/σ²
     d2U = (_grid.centred_slope(us, h) - dU) / sig**2
     U = _grid.integrate_cells(us, h, U0s)
     res = sol.result
-    status = jnp.where(
-        res == diffrax.RESULTS.successful,
-        0,
-        jnp.where(res == diffrax.RESULTS.max_steps_reached, 1, 2),
-    )
     wmin = jax.vmap(lambda u: _grid.min_interface_argument(u, h))(us) / ks**2
     # the flux is continued past w_pole + pole_gap (see _grid.ell_continued); a state
     # that sits further than 1 (in w) past the pole is a genuine pole crossing
     pole_ok = jnp.all(wmin > rule.w_pole - 1.0)
     finite_ok = jnp.all(jnp.isfinite(ys))
-    status = jnp.where((status == 0) & ~(pole_ok & finite_ok), 3, status)
-    status = jnp.where((status == 0) & jnp.any(off), 4, status)
-    bad = status != 0
+    result = RESULTS.where(
+        res == diffrax.RESULTS.successful,
+        RESULTS.where(
+            ~(pole_ok & finite_ok),
+            RESULTS.nonfinite,
+            RESULTS.where(jnp.any(off), RESULTS.minimum_left_grid, RESULTS.successful),
+        ),
+        RESULTS.where(
+            res == diffrax.RESULTS.max_steps_reached, RESULTS.max_steps_reached, RESULTS.pole
+        ),
+    )
+    bad = result != RESULTS.successful
     mask = lambda x: jnp.where(bad, jnp.nan, x)
     stats = sol.stats
     return FlowSolution(
@@ -429,7 +405,8 @@ def _solve_impl(
         d2U=mask(d2U),
         rho0=mask(rho0),
         m2R=mask(m2R),
-        status=status,
+        m2R_error=mask(m2R_error),
+        result=result,
         num_steps=stats["num_steps"],
         num_accepted=stats["num_accepted_steps"],
         num_rejected=stats["num_rejected_steps"],
@@ -572,6 +549,38 @@ def _validate_flow_inputs(potential, regulator, d, N, Lambda, k_ir, n, rho_max, 
     return n, None
 
 
+def _check_solver(solver, stepsize_controller, rtol, atol, max_steps, pole_gap):
+    """Eager checks of the solver arguments of :func:`solve_flow` (ValueError naming them)."""
+    if not isinstance(solver, diffrax.AbstractAdaptiveSolver):
+        raise ValueError(
+            f"solver must be a diffrax adaptive solver such as frg.Rodas4(), frg.Rodas5P(), "
+            f"frg.Kvaerno5() or frg.Kvaerno3(); got {solver!r}"
+        )
+    if stepsize_controller is not None and not isinstance(
+        stepsize_controller, diffrax.AbstractStepSizeController
+    ):
+        raise ValueError(
+            f"stepsize_controller must be a diffrax step-size controller (e.g. "
+            f"diffrax.PIDController) or None; got {stepsize_controller!r}"
+        )
+    _check_scalar("rtol", rtol, 0.0, 1.0, low_open=True, high_open=True)
+    _check_scalar("atol", atol, 0.0, np.inf, low_open=True)
+    _check_scalar("pole_gap", pole_gap, 0.0, 1.0, low_open=True, high_open=True)
+    return integer("max_steps", max_steps, 1)
+
+
+def _traced_floats(controller):
+    """The controller with Python-number tolerances as float64 arrays (``filter_jit``
+    would make Python numbers static: a new tolerance would recompile)."""
+    if controller is None:
+        return None
+    return jax.tree_util.tree_map(
+        lambda x: as_float64(x) if isinstance(x, float) else x,
+        controller,
+        is_leaf=lambda x: x is None,
+    )
+
+
 @x64
 def solve_flow(
     potential: Callable,
@@ -584,11 +593,13 @@ def solve_flow(
     grid: int = 128,
     rho_max=0.1,
     ks_out=None,
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
+    solver: diffrax.AbstractAdaptiveSolver | None = None,
+    stepsize_controller: diffrax.AbstractStepSizeController | None = None,
+    rtol=1e-6,
+    atol=1e-9,
     max_steps: int = 20_000,
-    pole_gap: float = 1e-2,
-    stepper: str = DEFAULT_STEPPER,
+    pole_gap=1e-2,
+    throw: bool = False,
 ) -> FlowSolution:
     """Solve the LPA flow ``∂_t U = k^d[(N−1)ℓ_1(U'/k²) + ℓ_1((U'+2ρU'')/k²)]`` from Λ to k_ir.
 
@@ -602,32 +613,44 @@ def solve_flow(
         grid: number of cells (≥ 8), ``rho_max``: grid extent [0, rho_max].
         ks_out: scales at which to save (descending, within [k_ir, Λ]); default
             ``[Λ, k_ir]``.
-        rtol, atol: step-size control tolerances; max_steps: step limit.
+        solver: :class:`~frg.Rodas4` (default: linearly implicit Rosenbrock, order 4, six
+            tridiagonal solves per step, no Newton iterations), :class:`~frg.Rodas5P`
+            (order 5, eight solves: fewer steps in the symmetric phase, more in the
+            broken one), :class:`~frg.Kvaerno5` or :class:`~frg.Kvaerno3` (ESDIRK with a
+            tridiagonal Newton solve), or any diffrax adaptive solver; docs/lpa.md
+            "Steppers".
+        stepsize_controller: a diffrax controller; default ``diffrax.PIDController(rtol,
+            atol)`` with the solver's ``pid_coefficients``.
+        rtol, atol: tolerances of the default controller (and of the ESDIRKs' Newton
+            solve), traced: a new value does not recompile.
+        max_steps: step limit (static: it sizes diffrax's loop).
         pole_gap: where the threshold function's exponential continuation starts
-            (``w_pole + pole_gap``, docs/lpa.md).
-        stepper: ``"rodas4"`` (default: linearly implicit Rosenbrock, order 4, six
-            tridiagonal solves per step, no Newton iterations), ``"rodas5p"`` (order 5,
-            eight solves: fewer steps in the symmetric phase, more in the broken one),
-            ``"kvaerno5"`` or ``"kvaerno3"`` (ESDIRK with a tridiagonal Newton solve);
-            docs/lpa.md "Steppers".
+            (``w_pole + pole_gap``, docs/lpa.md), traced.
+        throw: raise (an ``EquinoxRuntimeError`` with the message) when the result is
+            not ``successful``; the default ``False`` reports it in ``result``.
 
     Returns:
-        :class:`FlowSolution`; check ``status`` (0 = success, see ``message``).
+        :class:`FlowSolution`; check ``result`` (``frg.RESULTS.successful``; ``message``).
+        ``m2R_error`` estimates the grid error of ``m2R`` (the difference of two
+        second-order read-outs, see docs/lpa.md "Read-outs").
 
     Example:
         >>> sol = frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.Litim(), d=3, N=1,
         ...                      Lambda=1.0, k_ir=1e-3, grid=128, rho_max=0.1)
-        >>> float(sol.rho0[-1]), float(sol.m2R[-1])
+        >>> round(float(sol.rho0[-1]), 4), round(float(sol.m2R[-1]), 3)
+        (0.0199, 0.02)
 
     Reference: Koenigstein et al., SciPost Phys. 12, 180 (2022).
     """
+    solver = Rodas4() if solver is None else solver
     with jax.ensure_compile_time_eval():
+        max_steps = _check_solver(solver, stepsize_controller, rtol, atol, max_steps, pole_gap)
         n, rule = _validate_flow_inputs(
             potential, regulator, d, N, Lambda, k_ir, grid, rho_max, 0.0
         )
     if rule is None:
         rule = threshold_rule(regulator, d)
-    return _solve_core(
+    sol = _solve_core(
         potential,
         rule,
         d,
@@ -641,8 +664,12 @@ def solve_flow(
         atol,
         max_steps,
         pole_gap,
-        stepper,
+        solver,
+        stepsize_controller,
     )
+    if throw:
+        sol = sol.result.error_if(sol, sol.result != RESULTS.successful)
+    return sol
 
 
 def _solve_core(
@@ -659,12 +686,12 @@ def _solve_core(
     atol,
     max_steps,
     pole_gap,
-    stepper=DEFAULT_STEPPER,
+    solver=None,
+    controller=None,
 ):
-    if stepper not in _STEPPERS:
-        raise ValueError(f"stepper must be one of {sorted(_STEPPERS)}; got {stepper!r}")
-    # Python-number couplings → float64 arrays, so that new values do not recompile
-    # (filter_jit would treat them as static)
+    solver = Rodas4() if solver is None else solver
+    # Python-number couplings and tolerances → float64 arrays, so that new values do
+    # not recompile (filter_jit would treat them as static)
     potential = jax.tree_util.tree_map(
         lambda x: (
             as_float64(x)
@@ -687,10 +714,11 @@ def _solve_core(
         as_float64(rho_max),
         ks_out,
         n,
-        rtol,
-        atol,
+        as_float64(rtol),
+        as_float64(atol),
         max_steps,
-        pole_gap,
-        stepper,
+        as_float64(pole_gap),
+        solver,
+        _traced_floats(controller),
         goldstone,
     )

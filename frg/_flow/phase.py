@@ -116,7 +116,7 @@ def _bisect(lams, regulator, N, d, Lambda, k_ir, grid, rho_max, kappa_lo, kappa_
             grid=grid,
             rho_max=rho_max,
         )
-        return sol.rho0[-1], sol.status
+        return sol.rho0[-1], sol.result._value
 
     batched = jax.vmap(rho0)
     lo = jnp.full_like(lams, kappa_lo)

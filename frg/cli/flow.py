@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from ._common import add_command, progress
+import frg
+
+from ._common import add_command, progress, save, write_figure
 
 # Outputs of one point reported by ``frg sweep flow`` (timings excluded).
 SWEEP_OUTPUTS = ("rho0", "m2R", "status", "num_steps")
@@ -12,7 +14,11 @@ SWEEP_OUTPUTS = ("rho0", "m2R", "status", "num_steps")
 
 def register(subparsers) -> None:
     p = add_command(
-        subparsers, "flow", run, "LPA flow of the O(N) model, U_L = lam/2 (rho-kappa)^2"
+        subparsers,
+        "flow",
+        run,
+        "LPA flow of the O(N) model, U_L = lam/2 (rho-kappa)^2",
+        out=True,
     )
     add_arguments(p)
 
@@ -21,7 +27,7 @@ def add_arguments(p) -> None:
     """The options of ``frg flow`` (shared with ``frg sweep flow``)."""
     p.add_argument("--N", type=float, default=1.0, help="number of field components (real, >= 1)")
     p.add_argument("--d", type=float, default=3.0, help="dimension, 0 < d <= 4")
-    p.add_argument("--regulator", default="litim", help="litim | exponential | power | mass")
+    p.add_argument("--regulator", default="litim", help=" | ".join(frg.REGULATORS))
     p.add_argument("--lam", type=float, default=1.0, help="U_L = lam/2 (rho - kappa)^2 + ...")
     p.add_argument("--kappa", type=float, default=0.05, help="minimum of U_L")
     p.add_argument("--g3", type=float, default=0.0, help="coefficient of rho^3 in U_L")
@@ -33,15 +39,14 @@ def add_arguments(p) -> None:
     p.add_argument(
         "--stepper",
         default="rodas4",
-        choices=["rodas4", "rodas5p", "kvaerno5", "kvaerno3"],
-        help="time stepper (docs/lpa.md, 'Steppers')",
+        choices=list(frg.SOLVERS),
+        help="time stepper: frg.Rodas4, Rodas5P, Kvaerno5, Kvaerno3 (docs/lpa.md, 'Steppers')",
     )
+    p.add_argument("--saves", type=int, default=9, help="scales saved to --out/--plot (>= 2)")
     p.add_argument("--plot", default=None, help="write a figure (U'(rho) at several k) to PATH")
 
 
 def _potential(args, **override):
-    import frg
-
     get = lambda name: override.get(name, getattr(args, name))
     couplings = tuple(get(g) for g in ("g3", "g4"))
     if not any(g in override for g in ("g3", "g4")):
@@ -58,16 +63,12 @@ def sweep_function(args, swept):
     import jax.numpy as jnp
     import numpy as np
 
-    import frg
-
     for name in swept:
         if name not in _SWEEPABLE:
             raise ValueError(f"--param {name}: sweepable options of flow are {list(_SWEEPABLE)}")
     reg = frg.make_regulator(args.regulator)
-    # Validate the corners of the swept box eagerly (before compiling).
-    frg._flow.lpa.validate_flow_inputs(
-        _potential(args), reg, args.d, args.N, args.Lambda, args.k_ir, args.grid, args.rho_max
-    )
+    solver = frg.make_solver(args.stepper)
+    # solve_flow checks the fixed (concrete) options eagerly when fn is traced
     fixed = {k: getattr(args, k) for k in _SWEEPABLE if k not in swept}
 
     def fn(params):
@@ -82,7 +83,7 @@ def sweep_function(args, swept):
             k_ir=val["k_ir"],
             grid=args.grid,
             rho_max=val["rho_max"],
-            stepper=args.stepper,
+            solver=solver,
         )
         return {
             "rho0": sol.rho0[-1],
@@ -101,12 +102,17 @@ def run(args) -> dict:
     import jax
     import numpy as np
 
-    import frg
-
+    if args.saves < 2:
+        raise ValueError(f"--saves must be >= 2; got {args.saves}")
     reg = frg.make_regulator(args.regulator)
     pot = _potential(args)
-    ks = np.geomspace(args.Lambda, args.k_ir, 9) if args.plot else None
-    kw = dict(
+    keep = args.plot or getattr(args, "out", None)
+    ks = np.geomspace(args.Lambda, args.k_ir, args.saves) if keep else None
+    progress(f"compiling and solving the LPA flow on {args.grid} cells ...")
+    t0 = time.perf_counter()
+    sol = frg.solve_flow(
+        pot,
+        reg,
         d=args.d,
         N=args.N,
         Lambda=args.Lambda,
@@ -114,26 +120,17 @@ def run(args) -> dict:
         grid=args.grid,
         rho_max=args.rho_max,
         ks_out=ks,
-        stepper=args.stepper,
+        solver=frg.make_solver(args.stepper),
     )
-    frg._flow.lpa.validate_flow_inputs(
-        pot, reg, args.d, args.N, args.Lambda, args.k_ir, args.grid, args.rho_max
-    )
-    progress(f"compiling and solving the LPA flow on {args.grid} cells ...")
-    t0 = time.perf_counter()
-    sol = jax.block_until_ready(frg.solve_flow(pot, reg, **kw))
-    first = time.perf_counter() - t0
-    progress("warm re-run for timing ...")
-    t0 = time.perf_counter()
-    sol = jax.block_until_ready(frg.solve_flow(pot, reg, **kw))
-    warm = time.perf_counter() - t0
+    sol = jax.block_until_ready(sol)
+    seconds = time.perf_counter() - t0
     out = {
-        "rho0": float(sol.rho0[-1]),
-        "m2R": float(sol.m2R[-1]),
         "status": "success" if sol.ok else "failed",
         "message": sol.message,
-        "solve_seconds": warm,
-        "compile_seconds": max(first - warm, 0.0),
+        "rho0": float(sol.rho0[-1]),
+        "m2R": float(sol.m2R[-1]),
+        "m2R_error": float(sol.m2R_error[-1]),
+        "seconds": seconds,
         "num_steps": int(sol.num_steps),
         "N": args.N,
         "d": args.d,
@@ -141,10 +138,16 @@ def run(args) -> dict:
         "grid": args.grid,
         "stepper": args.stepper,
     }
-    if args.plot:
-        from frg._plots import plot_flow
-
-        plot_flow(sol, args.plot, title=f"LPA O({args.N:g}) d={args.d:g} kappa={args.kappa:g}")
-        out["plot"] = args.plot
-        progress(f"wrote {args.plot}")
+    progress(f"compiled and solved in {seconds:.2f} s ({int(sol.num_steps)} steps)")
+    save(args, "flow", out, flow_arrays(sol))
+    title = f"LPA O({args.N:g}) d={args.d:g} kappa={args.kappa:g}"
+    write_figure(out, args.plot, lambda path: frg.plot_flow(sol, path, title=title))
     return out
+
+
+def flow_arrays(sol) -> dict:
+    """The arrays of a :class:`frg.FlowSolution` kept in a results folder."""
+    import numpy as np
+
+    names = ("k", "rho", "U", "dU", "d2U", "rho0", "m2R", "m2R_error")
+    return {name: np.asarray(getattr(sol, name)) for name in names}

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import time
 
-from ._common import add_command, progress
+import frg
+
+from ._common import add_command, progress, save, write_figure
+from .flow import flow_arrays
 
 OUT_DIR = os.path.join("frg-output", "quickstart")
+PHASES = (("symmetric", 0.01), ("broken", 0.05))
 
 
 def register(subparsers) -> None:
@@ -16,30 +20,62 @@ def register(subparsers) -> None:
         "quickstart",
         run,
         f"3-D O(1) LPA flow, Litim, symmetric (kappa 0.01) and broken (kappa 0.05) "
-        f"phase; plots to {OUT_DIR}/",
+        f"phase; results and plots to {OUT_DIR}/ (read back: frg.load)",
+        out=True,
     )
-    p.add_argument("--out", default=OUT_DIR, help="output folder for the plots")
+    p.set_defaults(out=OUT_DIR)
     p.add_argument("--grid", type=int, default=128)
+
+
+def _plot_dimensionless(sols, path):
+    """κ̃ = k^{2−d}ρ0 and m̃² = m²_R/k² against t = ln(k/Λ) for each phase."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.6))
+    for phase, sol in sols.items():
+        t, kt, mt = (np.asarray(x) for x in sol.dimensionless(3.0))
+        ax[0].plot(t, kt, "o-", ms=2, label=phase)
+        ax[1].plot(t, mt, "o-", ms=2, label=phase)
+    ax[0].set_xlabel("t = ln(k/Λ)")
+    ax[0].set_ylabel("κ̃ = k^{2−d} ρ₀ (dimensionless)")
+    ax[1].set_xlabel("t = ln(k/Λ)")
+    ax[1].set_ylabel("m̃² = m²_R/k² (dimensionless)")
+    ax[0].set_yscale("symlog", linthresh=0.1)
+    ax[1].set_yscale("symlog", linthresh=0.1)
+    for a in ax:
+        a.legend(loc="best", fontsize=7)
+    fig.suptitle(
+        "dimensionless flow: the near-critical flows stay at the Wilson–Fisher fixed point"
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def run(args) -> dict:
     import jax
     import numpy as np
 
-    import frg
-    from frg._plots import plot_flow
-
-    os.makedirs(args.out, exist_ok=True)
     progress(
         f"quickstart: 3-D O(1) LPA, Litim, Lambda=1, k_ir=1e-3, {args.grid} cells; "
-        f"plots go to {args.out}/"
+        f"results and plots go to {args.out}/"
     )
-    ks = np.geomspace(1.0, 1e-3, 10)
-    rows = {}
+    ks = np.geomspace(1.0, 1e-3, 61)
+    rows, sols = {}, {}
     t_all = time.perf_counter()
-    for phase, kappa in (("symmetric", 0.01), ("broken", 0.05)):
+    progress("bisecting the critical kappa (lam = 1) ...")
+    pb = frg.critical_kappa(np.array([1.0]), grid=args.grid, iters=25)
+    # κ_c (1 ∓ 1e-3): the flows stay near the fixed point down to t ≈ −ν ln(1e3) ≈ −4.5
+    # and then leave it along the relevant direction (to resolved minima on the grid)
+    kc = float(pb.kappa_c[0])
+    near = (("near-critical symmetric", kc * (1 - 1e-3)), ("near-critical broken", kc * (1 + 1e-3)))
+    for phase, kappa in PHASES + near:
         t0 = time.perf_counter()
-        sol = jax.block_until_ready(
+        sols[phase] = jax.block_until_ready(
             frg.solve_flow(
                 frg.RhoPotential(lam=1.0, kappa=kappa),
                 frg.Litim(),
@@ -52,26 +88,35 @@ def run(args) -> dict:
                 ks_out=ks,
             )
         )
-        path = os.path.join(args.out, f"{phase}.png")
-        plot_flow(sol, path, title=f"3-D O(1) LPA, Litim, kappa={kappa} ({phase})")
+        sol = sols[phase]
         rows[phase] = {
             "kappa": kappa,
             "rho0": float(sol.rho0[-1]),
             "m2R": float(sol.m2R[-1]),
-            "status": sol.message,
+            "m2R_error": float(sol.m2R_error[-1]),
+            "message": sol.message,
             "seconds": time.perf_counter() - t0,
-            "plot": path,
         }
-        progress(f"{phase}: done in {rows[phase]['seconds']:.1f} s, wrote {path}")
-    if not args.json:
-        print(f"{'phase':10s} {'kappa':>6s} {'rho0(k_ir)':>14s} {'m2R(k_ir)':>14s}  status")
-        for ph, r in rows.items():
-            print(f"{ph:10s} {r['kappa']:6.3f} {r['rho0']:14.8g} {r['m2R']:14.8g}  {r['status']}")
-        print(f"plots written to {args.out}/")
-    ok = all(r["status"] == "success" for r in rows.values())
-    return {
+        progress(f"{phase}: compiled and solved in {rows[phase]['seconds']:.1f} s")
+    ok = all(sol.ok for sol in sols.values())
+    out = {
         "status": "success" if ok else "failed",
-        "out_dir": args.out,
-        "phases": rows,
+        "kappa_c": float(pb.kappa_c[0]),
+        "phases": [{"phase": ph, **r} for ph, r in rows.items()],
         "seconds": time.perf_counter() - t_all,
     }
+    arrays = {
+        f"{phase.replace(' ', '_')}_{name}": value
+        for phase, sol in sols.items()
+        for name, value in flow_arrays(sol).items()
+    }
+    save(args, "quickstart", out, arrays)
+    for phase, kappa in PHASES:  # the near-critical flows are in the dimensionless plot
+        title = f"3-D O(1) LPA, Litim, kappa={kappa} ({phase})"
+        path = os.path.join(args.out, f"{phase}.png")
+        write_figure(out, path, lambda p, s=sols[phase], t=title: frg.plot_flow(s, p, title=t))
+        out[f"plot_{phase}"] = out.pop("plot", path)
+    path = os.path.join(args.out, "dimensionless.png")
+    write_figure(out, path, lambda p: _plot_dimensionless(sols, p))
+    out["plot_dimensionless"] = out.pop("plot", path)
+    return out

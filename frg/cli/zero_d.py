@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from ._common import add_command, progress
+from ._common import add_command, progress, save, write_figure
 
 
 def register(subparsers) -> None:
@@ -13,6 +13,7 @@ def register(subparsers) -> None:
         "zero-d",
         run,
         "0-D O(N) model V = m2/2|phi|^2 + lam/4!|phi|^4 + g6/6!|phi|^6 (exact LPA)",
+        out=True,
     )
     p.add_argument("--N", type=float, default=1.0, help="number of components (real, >= 1)")
     p.add_argument("--m2", type=float, default=1.0)
@@ -20,7 +21,9 @@ def register(subparsers) -> None:
     p.add_argument("--g6", type=float, default=0.0)
     p.add_argument("--Lambda", type=float, default=100.0, help="UV scale (one-loop start)")
     p.add_argument("--k-ir", type=float, default=1e-5)
-    p.add_argument("--grid", type=int, default=100, help="coarse grid (fine = 2x, Richardson)")
+    p.add_argument(
+        "--grid", type=int, default=600, help="cells of both grids (Richardson over h, 2h)"
+    )
     p.add_argument("--rho-max", type=float, default=None, help="domain (default from V)")
     p.add_argument("--plot", default=None, help="write U'(rho) at several k to PATH")
 
@@ -30,7 +33,7 @@ def run(args) -> dict:
 
     import frg
 
-    progress("solving the 0-D flow on two grids (Richardson) ...")
+    progress("compiling and solving the 0-D flow on two grids (Richardson) ...")
     t0 = time.perf_counter()
     res = jax.block_until_ready(
         frg.solve_zero_d(
@@ -45,15 +48,13 @@ def run(args) -> dict:
         )
     )
     out = {
+        "status": "success" if res.ok else "failed",
+        "message": res.message,
         "gamma2": float(res.gamma2),
         "gamma4": float(res.gamma4),
-        "status": "success" if int(res.status) == 0 else "failed",
-        "message": res.message,
         "seconds": time.perf_counter() - t0,
     }
-    if args.plot:
-        from frg._plots import plot_flow
-
-        plot_flow(res.coarse, args.plot, title=f"0-D O({args.N:g})")
-        out["plot"] = args.plot
+    save(args, "zero-d", out)
+    title = f"0-D O({args.N:g})"
+    write_figure(out, args.plot, lambda path: frg.plot_flow(res.flow, path, title=title))
     return out
