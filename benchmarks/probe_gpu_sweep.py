@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import frg  # noqa: E402
 from frg._flow import _grid  # noqa: E402
-from frg._flow.lpa import _TridiagonalNewton, threshold_rule  # noqa: E402
+from frg._flow.solvers import TridiagonalNewton  # noqa: E402
+from frg._flow.threshold import threshold_rule  # noqa: E402
 
 
 def timed(f, *a, rep=3):
@@ -41,7 +42,8 @@ def timed(f, *a, rep=3):
 
 
 def one(k, stepper="kvaerno5"):
-    s = frg.solve_flow(frg.RhoPotential(lam=1.0, kappa=k), frg.Litim(), grid=128, stepper=stepper)
+    pot = frg.RhoPotential(lam=1.0, kappa=k)
+    s = frg.solve_flow(pot, frg.Litim(), grid=128, solver=frg.make_solver(stepper))
     return s.rho0[-1], s.num_steps, s.num_rejected, s.status
 
 
@@ -158,7 +160,7 @@ def _pieces(out, B, a, run=None):
         F_prev = jnp.pad(F[:-1], (1, 0))
         return -(k**d) * jnp.where(jnp.arange(n + 1) == 0, F, (F - F_prev) / h)
 
-    newton = _TridiagonalNewton(rtol=1e-6, atol=1e-9)
+    newton = TridiagonalNewton(rtol=1e-6, atol=1e-9)
 
     def newton_it(y):
         fn = lambda z, args: (z - 0.01 * vf(z) - y, None)
