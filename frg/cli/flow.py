@@ -21,6 +21,7 @@ def register(subparsers) -> None:
         out=True,
     )
     add_arguments(p)
+    p.add_argument("--saves", type=int, default=9, help="scales saved to --out/--plot (>= 2)")
 
 
 def add_arguments(p) -> None:
@@ -42,7 +43,6 @@ def add_arguments(p) -> None:
         choices=list(frg.SOLVERS),
         help="time stepper: frg.Rodas4, Rodas5P, Kvaerno5, Kvaerno3 (docs/lpa.md, 'Steppers')",
     )
-    p.add_argument("--saves", type=int, default=9, help="scales saved to --out/--plot (>= 2)")
     p.add_argument("--plot", default=None, help="write a figure (U'(rho) at several k) to PATH")
 
 

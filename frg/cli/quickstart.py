@@ -67,27 +67,27 @@ def run(args) -> dict:
     ks = np.geomspace(1.0, 1e-3, 61)
     rows, sols = {}, {}
     t_all = time.perf_counter()
+    kw = dict(d=3.0, N=1.0, Lambda=1.0, k_ir=1e-3, grid=args.grid, rho_max=0.1, ks_out=ks)
+
+    def solve(kappa):
+        return frg.solve_flow(frg.RhoPotential(lam=1.0, kappa=kappa), frg.Litim(), **kw)
+
     progress("bisecting the critical kappa (lam = 1) ...")
-    pb = frg.critical_kappa(np.array([1.0]), grid=args.grid, iters=25)
+    # the same compiled solve as the flows below (κ is traced): 25 warm solves
+    lo, hi = PHASES[0][1], PHASES[1][1]
+    for _ in range(25):
+        mid = 0.5 * (lo + hi)
+        sol = solve(mid)
+        if not sol.ok:
+            raise RuntimeError(f"flow at kappa = {mid} failed: {sol.message}")
+        lo, hi = (lo, mid) if float(sol.rho0[-1]) > 0 else (mid, hi)
     # κ_c (1 ∓ 1e-3): the flows stay near the fixed point down to t ≈ −ν ln(1e3) ≈ −4.5
     # and then leave it along the relevant direction (to resolved minima on the grid)
-    kc = float(pb.kappa_c[0])
+    kc = 0.5 * (lo + hi)
     near = (("near-critical symmetric", kc * (1 - 1e-3)), ("near-critical broken", kc * (1 + 1e-3)))
     for phase, kappa in PHASES + near:
         t0 = time.perf_counter()
-        sols[phase] = jax.block_until_ready(
-            frg.solve_flow(
-                frg.RhoPotential(lam=1.0, kappa=kappa),
-                frg.Litim(),
-                d=3.0,
-                N=1.0,
-                Lambda=1.0,
-                k_ir=1e-3,
-                grid=args.grid,
-                rho_max=0.1,
-                ks_out=ks,
-            )
-        )
+        sols[phase] = jax.block_until_ready(solve(kappa))
         sol = sols[phase]
         rows[phase] = {
             "kappa": kappa,
@@ -97,11 +97,11 @@ def run(args) -> dict:
             "message": sol.message,
             "seconds": time.perf_counter() - t0,
         }
-        progress(f"{phase}: compiled and solved in {rows[phase]['seconds']:.1f} s")
+        progress(f"{phase}: solved in {rows[phase]['seconds']:.2f} s")
     ok = all(sol.ok for sol in sols.values())
     out = {
         "status": "success" if ok else "failed",
-        "kappa_c": float(pb.kappa_c[0]),
+        "kappa_c": kc,
         "phases": [{"phase": ph, **r} for ph, r in rows.items()],
         "seconds": time.perf_counter() - t_all,
     }
