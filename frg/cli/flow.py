@@ -89,6 +89,7 @@ def sweep_function(args, swept):
             "rho0": sol.rho0[-1],
             "m2R": sol.m2R[-1],
             "status": jnp.asarray(sol.status, jnp.int32),
+            "result": sol.result,
             "num_steps": sol.num_steps,
         }
 
