@@ -114,13 +114,19 @@ def test_bad_input(kw, name):
         I.swendsen_wang(**kw)
 
 
-def test_cli_ising_json(capsys):
+def test_cli_ising_json(capsys, tmp_path):
     import json
 
+    import frg
     from frg.cli import main
 
-    rc = main(["ising", "--L", "8", "--T", "2.0", "--sweeps", "100", "--chains", "2", "--json"])
+    d = tmp_path / "run"
+    argv = ["ising", "--L", "8", "--T", "2.0", "--sweeps", "100", "--chains", "2", "--json"]
+    rc = main([*argv, "--out", str(d)])
     out = json.loads(capsys.readouterr().out)
+    res = frg.load(d)  # the snapshots and series come back as saved
+    assert res.kind == "ising" and res["configs"].shape == (50, 2, 8, 8)
+    assert res["energy"].mean() == pytest.approx(out["energy_per_site"], rel=1e-12)
     assert rc == 0 and out["algorithm"] == "packed"
     assert abs(out["energy_per_site"] - out["exact_energy_per_site_finite_L"]) < (
         4 * out["energy_per_site_err"] + 1e-3
