@@ -1,25 +1,27 @@
 """Benchmark of the cascade comparison: 2D 64² lattice, L = 1, 2, 4, ..., 1024.
 
-Times (warm; compilation reported separately, ``block_until_ready``):
+Every timing goes through ``_harness.timeit`` (warm-up call, compile time reported
+separately, ``block_until_ready``, the same repeats on both sides, median and best):
   1. the whole comparison ``frg.compare_cascade`` (lattice LPA reference + 11 CDBNs),
-     for both layer types;
-  2. one contrastive-divergence (CD-1) training epoch of a layer on a 32² lattice;
-and the same computations in NumPy/SciPy in this process (explicit and
-self-consistent stacks with ``scipy.linalg.solve_banded`` Newton; a NumPy CD epoch),
-printing the ratio NumPy / JAX. Usage: ``python benchmarks/bench_cascade.py [--quick]``.
+     for both layer types (no baseline: reported as is);
+  2. the same problem on both sides: the L-layer stacks for every L on the same grid and
+     momenta, each Newton solve to 1e-13 (frg ``cdbn_potential`` vs NumPy/SciPy with
+     ``scipy.linalg.solve_banded``; their agreement max|ΔU| is printed), ratio NumPy/frg;
+  3. one contrastive-divergence (CD-1) epoch of a layer on 32², frg vs NumPy (same data,
+     initial kernel and batches).
+Usage: ``python benchmarks/bench_cascade.py [--quick]``.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 
 import jax
 
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
-from _harness import run_cli  # noqa: E402
+from _harness import ratio, run_cli, timeit, timing_row  # noqa: E402
 from scipy.linalg import solve_banded  # noqa: E402
 
 import frg  # noqa: E402
@@ -28,13 +30,6 @@ QUICK = "--quick" in sys.argv
 D, SIZE, LAM, KIR = 2, (32 if QUICK else 64), 3.0, 3e-3
 LAYERS = [2**i for i in range(8 if QUICK else 11)]
 V = lambda x: 0.25 * x**2 + x**4 / 8
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    jax.block_until_ready(jax.tree_util.tree_leaves(out))
-    return out, time.perf_counter() - t
 
 
 # ------------------------------------------------------------------ NumPy baseline
@@ -112,79 +107,91 @@ def main(argv=None):
     print(f"jax {jax.__version__}, devices {jax.devices()}, lattice {SIZE}², layers {LAYERS}")
     reg = frg.Litim()
     rows = []
+    R = 3 if QUICK else 5  # the same repeats for frg and the baseline
+    g = frg.background_grid(V)
+    m = frg.lattice_momenta(D, SIZE)
+    phi, sl, q, w = (np.asarray(x) for x in (g.phi, g.slopes, m.q, m.w))
+    schedules = [frg.scale_schedule(LAM, KIR, L) for L in LAYERS]
+    cap = max(LAYERS)
     for lt in frg.LAYER_TYPES:
-        run = lambda lt=lt: (
-            frg.compare_cascade(
-                V, reg, D, SIZE, LAYERS, Lambda=LAM, k_ir=KIR, layer_type=lt
-            ).sup_error
+        # 1. the whole comparison (LPA reference + every L), as `frg cascade` runs it
+        full = timeit(
+            lambda lt=lt: (
+                frg.compare_cascade(
+                    V, reg, D, SIZE, LAYERS, Lambda=LAM, k_ir=KIR, layer_type=lt
+                ).sup_error
+            ),
+            repeats=R,
         )
-        _, cold = timed(run)
-        _, warm = timed(run)
-        cmp = frg.compare_cascade(V, reg, D, SIZE, LAYERS, Lambda=LAM, k_ir=KIR, layer_type=lt)
-        ref, t_ref = timed(
-            lambda: (
-                frg.lattice_lpa(V, reg, D, SIZE, LAM, KIR, momenta=frg.lattice_momenta(D, SIZE)).U
-            )
-        )
-        g = frg.background_grid(V)
-        m = frg.lattice_momenta(D, SIZE)
-        phi, sl, q, w = (np.asarray(x) for x in (g.phi, g.slopes, m.q, m.w))
-        t = time.perf_counter()
-        Unp = [
-            numpy_stack(phi, sl, q, w, frg.scale_schedule(LAM, KIR, L), lt == "explicit")
-            for L in LAYERS
-        ]
-        t_np = time.perf_counter() - t
+
+        # 2. the same problem on both sides: the L-layer stacks for every L, on the
+        # same grid and momenta, each layer's Newton solve to 1e-13 (frg: one compiled
+        # scan shared by all L; NumPy/SciPy: solve_banded Newton)
+        def ours(lt=lt):
+            return [
+                frg.cdbn_potential(
+                    V, reg, D, SIZE, ks, layer_type=lt, grid=g, momenta=m, capacity=cap,
+                    throw=False,
+                ).U
+                for ks in schedules
+            ]  # fmt: skip
+
+        def base(lt=lt):
+            return [numpy_stack(phi, sl, q, w, ks, lt == "explicit") for ks in schedules]
+
+        t_ours = timeit(ours, repeats=R)
+        t_base = timeit(base, repeats=R)
         agree = max(
-            float(np.max(np.abs(u - np.asarray(r.U))))
-            for u, r in zip(Unp, cmp.results, strict=True)
+            float(np.max(np.abs(u - np.asarray(r))))
+            for u, r in zip(t_base["result"], t_ours["result"], strict=True)
         )
-        d = cmp.to_dict()
+        r = ratio(t_base, t_ours)
+        d = frg.compare_cascade(
+            V, reg, D, SIZE, LAYERS, Lambda=LAM, k_ir=KIR, layer_type=lt
+        ).to_dict()
         rows.append(
             {
-                "task": f"whole comparison, {lt} layers",
-                "compile_s": cold - warm,
-                "warm_s": warm,
-                "lpa_reference_s": t_ref,
-                "numpy_stacks_s": t_np,
-                "ratio_numpy_over_jax_stacks": t_np / max(warm - t_ref, 1e-9),
+                "task": f"{lt} stacks, L = {LAYERS[0]}..{LAYERS[-1]}",
+                "comparison": timing_row(full),
+                "frg_stacks": timing_row(t_ours),
+                "numpy_stacks": timing_row(t_base),
+                "ratio_numpy_over_frg": r,
                 "max_dU_vs_numpy": agree,
                 "slope": d["slope"],
                 "sup_error_first_last": [d["sup_error"][0], d["sup_error"][-1]],
             }
         )
         print(
-            f"{lt:16s} compile ~{cold - warm:6.2f} s  warm {warm:6.2f} s  "
-            f"(LPA ref {t_ref:.2f} s)  "
-            f"NumPy stacks {t_np:6.2f} s  "
-            f"ratio NumPy/JAX(stacks) {t_np / max(warm - t_ref, 1e-9):5.2f}  "
-            f"max|ΔU| vs NumPy {agree:.1e}  slope {d['slope']:.3f}"
+            f"{lt:16s} comparison: compile {full['compile_s']:.2f} s, median "
+            f"{full['median_s']:.2f} s | stacks frg median {t_ours['median_s']:.3f} s "
+            f"(best {t_ours['best_s']:.3f}), NumPy median {t_base['median_s']:.3f} s "
+            f"(best {t_base['best_s']:.3f}), ratio median {r['median']:.2f} best "
+            f"{r['best']:.2f}, max|ΔU| {agree:.1e}, slope {d['slope']:.3f}"
         )
-        print("   sup_error:", " ".join(f"{e:.3e}" for e in d["sup_error"]))
     # ------------------------------------------------------------ CD epoch
     shape = (32, 32)
     model, st = frg.rbm_stack(shape, [1.0, 0.5], reg, 0.3)
     data = frg.ancestral_sample(model, st, jax.random.key(0), 1024)
     p2 = frg.lattice_p2(len(shape), shape[0])
     A = p2 + np.asarray(reg(jnp.asarray(p2), 1.0)) + 0.3
+    w0 = 1e-2 * np.random.default_rng(0).standard_normal(shape)
     ep = lambda: frg.train_layer(data, A, jax.random.key(1), method="cd", steps=1, batch_size=64)[0]
-    _, cd_cold = timed(ep)
-    _, cd_warm = timed(ep)
-    rng = np.random.default_rng(0)
-    t = time.perf_counter()
-    numpy_cd_epoch(np.asarray(data), A, 1e-2 * rng.standard_normal(shape), 64, 2e-3, rng)
-    cd_np = time.perf_counter() - t
+    data_np = np.asarray(data)
+    ep_np = lambda: numpy_cd_epoch(data_np, A, w0, 64, 2e-3, np.random.default_rng(1))
+    t_ours = timeit(ep, repeats=R)
+    t_base = timeit(ep_np, repeats=R)
+    r = ratio(t_base, t_ours)
     print(
-        f"CD-1 epoch (32², 1024 samples, batch 64): compile ~{cd_cold - cd_warm:.2f} s, "
-        f"warm {cd_warm:.3f} s, NumPy {cd_np:.3f} s, ratio NumPy/JAX {cd_np / cd_warm:.2f}"
+        f"CD-1 epoch (32², 1024 samples, batch 64): compile {t_ours['compile_s']:.2f} s, "
+        f"frg median {t_ours['median_s']:.4f} s, NumPy median {t_base['median_s']:.4f} s, "
+        f"ratio median {r['median']:.2f} best {r['best']:.2f}"
     )
     rows.append(
         {
             "task": "CD-1 epoch, 32², 1024 samples, batch 64",
-            "compile_s": cd_cold - cd_warm,
-            "warm_s": cd_warm,
-            "numpy_s": cd_np,
-            "ratio_numpy_over_jax": cd_np / cd_warm,
+            "frg": timing_row(t_ours),
+            "numpy": timing_row(t_base),
+            "ratio_numpy_over_frg": r,
         }
     )
     return rows
