@@ -1,0 +1,413 @@
+"""The O(∂⁴) flow of the Z₂ (N = 1) model in dimensionless fixed-point form (private).
+
+Ansatz (Canet, Delamotte, Mouhanna, Vidal, PRD 68, 064421 (2003))
+
+    Γ_k = ∫ U(ρ) + ½ Z(ρ)(∂φ)² + ½ W_a(ρ)(∂_μ∂_νφ)² + ½ φ W_b(ρ) ∂²φ (∂φ)² + ½ W_c(ρ)((∂φ)²)²,
+
+ρ = φ²/2, regulator ``R_k = Z_k k² g(q²/k²)``. Dimensionless ρ̃ = Z_k k^{2−d} ρ,
+w = U'/(Z_k k²), z = Z/Z_k, w_a = k² W_a/Z_k, w_b = k^d W_b/Z_k², w_c = k^d W_c/Z_k².
+
+**Vertices.** In a constant background φ₀ the n-point vertex with incoming momenta
+p₁…p_n (Σ p_i = 0) follows from substituting plane waves into the ansatz:
+
+    Γ^(n) = ∂ⁿU − Σ_{i<j} p_i·p_j ∂^{n−2}Z + Σ_{i<j} (p_i·p_j)² ∂^{n−2}W_a
+            + Σ_k p_k² Σ_{i<j; i,j≠k} p_i·p_j ∂^{n−3}B + 4 Σ_{i<j<k<l} [(p_i·p_j)(p_k·p_l) + 2 more] ∂^{n−4}W_c
+
+(∂ = ∂_φ at φ₀, B = φ W_b); the φ-derivatives come from the ρ-derivatives on the
+collocation grid by composing with ρ = ρ₀ + φ₀δ + δ²/2.
+
+**Loops.** n functional derivatives of ∂_tΓ = ½ Tr ∂_tR (Γ⁽²⁾ + R)⁻¹ at constant φ₀,
+written as the expansion G = G₀ − G₀VG₀ + G₀VG₀VG₀ − …, give
+
+    ∂_tΓ^(n)(p₁…p_n) = ½ ∫_q ∂_tR(q) Σ_{(B₁,…,B_m)} (−1)^m G(q) Π_j Γ^(2+|B_j|)(k_{j−1}, −k_j, p_{B_j}) G(k_j),
+
+summed over the ordered set partitions of the legs, k₀ = q, k_j = k_{j−1} + Σ_{i∈B_j} p_i
+(a chain and its reverse are equal after the angular average: each pair is evaluated once).
+The external momenta are λ P_i with fixed vectors P_i in a plane; every quantity is a
+truncated power series in λ (``_de4_series``), the propagator at k² = q² + δ through
+``g(y + δ) = Σ_j g^{(j)}(y) δ^j/j!`` (j ≤ 4). The λ^n coefficients are averaged over the
+direction of q with a rule exact for polynomials of degree ≤ 4 in (q̂·e₁, q̂·e₂) in any d
+(⟨(q̂·e)²⟩ = 1/d, ⟨(q̂·e)⁴⟩ = 3/(d(d+2)), …) and integrated over y = q²/k² with the
+double-exponential nodes of the O(∂²) code.
+
+**Projection.** Γ^(2)(p) = U'' + Z p² + W_a p⁴ gives ∂_tZ, ∂_tW_a (λ², λ⁴ of the 2-point
+loop at P = ±e₁); the 3-point loop at (e₁, e₂, −e₁−e₂) has λ⁴ coefficient
+``2 ∂_φ∂_tW_a − 2 φ₀ ∂_tW_b``; the 4-point loop at a configuration whose ∂_φB coefficient
+vanishes has λ⁴ coefficient ``c_A ∂²_φ∂_tW_a + c_C ∂_tW_c``. φ-derivatives of a flow are
+forward-mode derivatives along the field (tangent 1 for φ₀ and φ₀ f^{(j+1)} for each ρ-
+derivative f^{(j)}); at ρ̃ = 0 the division by φ₀ is replaced by that derivative. Because
+the O(p⁴) parts of the loops are those of a local functional spanned by three invariants,
+any non-degenerate configurations give the same flows (checked in the tests). ∂_t w is
+``−½ ∫ ∂̃R G² ∂_ρ̃(Γ⁽²⁾(q))`` as at O(∂²). Derivation and checks in ``docs/de4.md``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .._flow.regulators import AbstractRegulator
+from .._flow.threshold import _de_nodes, v_d
+from . import _de4_series as S
+
+NF = 5  # functions w, z, w_a, w_b, w_c
+J = 7  # ρ-derivatives 0..J−1 kept per function at each node
+
+# 3-point projection configuration and a 4-point one with a vanishing ∂_φB coefficient
+# (p_i² = 1, 1, 1, 3 + 2√3 satisfies Σ p⁴ = (Σ p²)²/2).
+CONFIG3 = ((1.0, 0.0), (0.0, 1.0), (-1.0, -1.0))
+_C4 = 0.5 * (math.sqrt(3.0 + 2.0 * math.sqrt(3.0)) - 1.0)
+_S4 = math.sqrt(1.0 - _C4**2)
+CONFIG4 = ((1.0, 0.0), (_C4, _S4), (_C4, -_S4), (-1.0 - 2.0 * _C4, 0.0))
+
+
+class DE4Rule(eqx.Module):
+    """Momentum nodes y, measure weights, g^{(0..4)}(y), and the two direction rules."""
+
+    y: jax.Array
+    w: jax.Array
+    g: jax.Array  # (5, ny)
+    c1: jax.Array  # one external direction: q̂·e₁ at the direction nodes
+    wd1: jax.Array
+    a1: jax.Array  # two external directions: q̂·e₁, q̂·e₂
+    a2: jax.Array
+    wd2: jax.Array
+
+    def dt_r(self, eta):
+        return 2.0 * (self.g[0] - self.y * self.g[1]) - eta * self.g[0]
+
+
+def _gauss2(m1, m2, m3):
+    """Two-point Gauss rule on [0, 1] from the moments ⟨t⟩, ⟨t²⟩, ⟨t³⟩ (unit mass)."""
+    b = (m1 * m2 - m3) / (m2 - m1**2)
+    c = -m2 - b * m1
+    disc = jnp.sqrt(b**2 - 4.0 * c)
+    tp, tm = 0.5 * (-b + disc), 0.5 * (-b - disc)
+    wp = (m1 - tm) / (tp - tm)
+    return jnp.stack([tp, tm]), jnp.stack([wp, 1.0 - wp])
+
+
+def _directions(d):
+    """Direction rules exact for even polynomials of degree ≤ 4 (odd ones average to 0)."""
+    # q̂·e: t = (q̂·e)² ~ Beta(1/2, (d−1)/2), moments 1/d, 3/(d(d+2)), 15/(d(d+2)(d+4))
+    t, wt = _gauss2(1.0 / d, 3.0 / (d * (d + 2.0)), 15.0 / (d * (d + 2.0) * (d + 4.0)))
+    c1 = jnp.concatenate([jnp.sqrt(t), -jnp.sqrt(t)])
+    wd1 = 0.5 * jnp.concatenate([wt, wt])
+    # (q̂·e₁, q̂·e₂) = √t (cos θ, sin θ): t ~ Beta(1, (d−2)/2), θ uniform (6 points)
+    t2, wt2 = _gauss2(2.0 / d, 8.0 / (d * (d + 2.0)), 48.0 / (d * (d + 2.0) * (d + 4.0)))
+    th = jnp.asarray(2.0 * np.pi * (np.arange(6) + 0.25) / 6.0)
+    r = jnp.sqrt(t2)
+    a1 = (r[:, None] * jnp.cos(th)[None, :]).ravel()
+    a2 = (r[:, None] * jnp.sin(th)[None, :]).ravel()
+    wd2 = (wt2[:, None] * jnp.full(6, 1.0 / 6.0)[None, :]).ravel()
+    return c1, wd1, a1, a2, wd2
+
+
+def _nth(f, n):
+    if n == 0:
+        return f
+    prev = _nth(f, n - 1)
+    return lambda t: jax.jvp(prev, (t,), (jnp.ones_like(t),))[1]
+
+
+def de4_rule(regulator: AbstractRegulator, d) -> DE4Rule:
+    """The rule of ``regulator`` in ``d`` dimensions (d and the regulator may be traced)."""
+    y_np, dy_np = _de_nodes(regulator.support())
+    g0 = np.asarray(regulator.g(jnp.asarray(y_np)))
+    # nodes beyond the regulator's decay (∂_tR ≈ 0 there) and y^{d/2} < 1e-15 are dropped
+    keep = (y_np > 1e-30) & ((y_np < 1.0) | (np.abs(g0) > 1e-300))
+    y_np, dy_np = y_np[keep], dy_np[keep]
+    y = jnp.asarray(y_np)
+    d = jnp.asarray(d, dtype=float)
+    g = jnp.stack([jax.vmap(_nth(regulator.g, n))(y) for n in range(5)])
+    w = 2.0 * v_d(d) * y ** (0.5 * d - 1.0) * jnp.asarray(dy_np)
+    ok = jnp.all(jnp.isfinite(g), axis=0) & jnp.isfinite(w)
+    return DE4Rule(
+        jnp.asarray(y), jnp.where(ok, w, 0.0), jnp.where(ok[None], g, 0.0), *_directions(d)
+    )
+
+
+# --------------------------------------------------------------------------- vertices
+def _compose(fj, phi, nmax, odd=False):
+    """φ-derivatives ∂^k f(φ₀), k = 0..nmax, of f(ρ) from its ρ-derivatives fj[j] at
+    ρ₀ = φ₀²/2 (``odd``: of φ·f)."""
+    h = [None, phi, 0.5] + [None] * (nmax - 2)
+    hp = [1.0] + [None] * nmax
+    out = [None] * (nmax + 1)
+    for j in range(len(fj)):
+        if j > 0:
+            new = [None] * (nmax + 1)
+            for a in range(nmax + 1):
+                if hp[a] is None:
+                    continue
+                for b in range(nmax + 1 - a):
+                    if h[b] is not None:
+                        new[a + b] = S._add(new[a + b], hp[a] * h[b])
+            hp = new
+        for a in range(nmax + 1):
+            if hp[a] is not None:
+                out[a] = S._add(out[a], fj[j] * hp[a] / math.factorial(j))
+    if odd:
+        out = [S._add(phi * out[a], out[a - 1] if a > 0 else None) for a in range(nmax + 1)]
+    return [(0.0 * phi if c is None else c) * math.factorial(k) for k, c in enumerate(out)]
+
+
+class _Ctx:
+    """Trace-time context: coefficients at the nodes, rule arrays, caches of series."""
+
+    def __init__(self, phi, D, rule: DE4Rule, two_dirs: bool):
+        n = phi.shape[0]
+        col = (n, 1, 1)
+        U = [0.0 * D[0, :, 0]] + [D[0, :, j] for j in range(J - 1)]
+        self.dU = [c.reshape(col) for c in _compose(U, phi, 6)]
+        self.dZ = [c.reshape(col) for c in _compose([D[1, :, j] for j in range(J)], phi, 4)]
+        self.dWa = [c.reshape(col) for c in _compose([D[2, :, j] for j in range(J)], phi, 4)]
+        self.dB = [c.reshape(col) for c in _compose([D[3, :, j] for j in range(J)], phi, 3, True)]
+        self.dWc = [c.reshape(col) for c in _compose([D[4, :, j] for j in range(J)], phi, 2)]
+        self.y = rule.y[None, :, None]
+        self.sy = jnp.sqrt(self.y)
+        self.g = [gj[None, :, None] for gj in rule.g]
+        if two_dirs:
+            self.c = (rule.a1[None, None, :], rule.a2[None, None, :])
+            self.wd = rule.wd2
+        else:
+            self.c = (rule.c1[None, None, :], None)
+            self.wd = rule.wd1
+        self._dot = {}
+        self._prop = {}
+
+    def cdot(self, P):
+        acc = None
+        for ci, pi in zip(self.c, P, strict=True):
+            if pi != 0.0:
+                if ci is None:
+                    continue
+                acc = S._add(acc, ci * pi)
+        return acc
+
+    def dot(self, k1, k2):
+        key = (k1, k2) if k1 <= k2 else (k2, k1)
+        if key in self._dot:
+            return self._dot[key]
+        (a1, P1), (a2, P2) = k1, k2
+        s = S.zero()
+        if a1 * a2 != 0:
+            s[0] = a1 * a2 * self.y
+        lin = None
+        if a1 != 0:
+            c = self.cdot(P2)
+            lin = S._add(lin, None if c is None else a1 * c)
+        if a2 != 0:
+            c = self.cdot(P1)
+            lin = S._add(lin, None if c is None else a2 * c)
+        s[1] = None if lin is None else self.sy * lin
+        pp = P1[0] * P2[0] + P1[1] * P2[1]
+        s[2] = pp if pp != 0.0 else None
+        self._dot[key] = s
+        return s
+
+    def prop(self, P):
+        """G(k) at k = q + λP."""
+        if P in self._prop:
+            return self._prop[P]
+        z, wa, y, g = self.dZ[0], self.dWa[0], self.y, self.g
+        g0 = 1.0 / (self.dU[2] + z * y + wa * y**2 + g[0])
+        if P == (0.0, 0.0):
+            out = S.const(g0)
+        else:
+            delta = S.zero()
+            c = self.cdot(P)
+            delta[1] = None if c is None else 2.0 * self.sy * c
+            delta[2] = P[0] ** 2 + P[1] ** 2
+            d2 = S.mul(delta, delta)
+            d3 = S.mul(d2, delta)
+            d4 = S.mul(d3, delta)
+            den = S.add(
+                S.const(1.0 / g0),
+                S.scale(delta, z + 2.0 * wa * y + g[1]),
+                S.scale(d2, wa + 0.5 * g[2]),
+                S.scale(d3, g[3] / 6.0),
+                S.scale(d4, g[4] / 24.0),
+            )
+            out = S.recip(den)
+        self._prop[P] = out
+        return out
+
+    def vertex(self, legs):
+        n = len(legs)
+        dots = {(i, j): self.dot(legs[i], legs[j]) for i in range(n) for j in range(i, n)}
+        pair_sum = S.add(*[dots[i, j] for i, j in itertools.combinations(range(n), 2)])
+        out = S.add(S.const(self.dU[n]), S.scale(pair_sum, -self.dZ[n - 2]))
+        sq = S.add(*[S.mul(dots[i, j], dots[i, j]) for i, j in itertools.combinations(range(n), 2)])
+        out = S.add(out, S.scale(sq, self.dWa[n - 2]))
+        if n >= 3:
+            acc = S.zero()
+            for k in range(n):
+                rest = S.add(
+                    *[
+                        dots[i, j]
+                        for i, j in itertools.combinations(range(n), 2)
+                        if k not in (i, j)
+                    ]
+                )
+                acc = S.add(acc, S.mul(dots[k, k], rest))
+            out = S.add(out, S.scale(acc, self.dB[n - 3]))
+        if n >= 4:
+            acc = S.zero()
+            for i, j, k, m in itertools.combinations(range(n), 4):
+                acc = S.add(
+                    acc,
+                    S.mul(dots[i, j], dots[k, m]),
+                    S.mul(dots[i, k], dots[j, m]),
+                    S.mul(dots[i, m], dots[j, k]),
+                )
+            out = S.add(out, S.scale(acc, 4.0 * self.dWc[n - 4]))
+        return out
+
+
+def _ordered_partitions(items):
+    items = tuple(items)
+    if not items:
+        yield ()
+        return
+    n = len(items)
+    for r in range(1, n + 1):
+        for first in itertools.combinations(items, r):
+            rest = tuple(i for i in items if i not in first)
+            for tail in _ordered_partitions(rest):
+                yield (first, *tail)
+
+
+def chains(n):
+    """Ordered set partitions of n legs modulo reversal, with weights (−1)^m × (1 or 2)."""
+    out = []
+    for ch in _ordered_partitions(range(n)):
+        rev = tuple(reversed(ch))
+        if ch < rev:
+            continue
+        out.append((ch, (-1.0) ** len(ch) * (1.0 if ch == rev else 2.0)))
+    return out
+
+
+def _rnd(P):
+    return (round(P[0], 14) + 0.0, round(P[1], 14) + 0.0)
+
+
+def loop_series(phi, D, rule: DE4Rule, eta, config, orders):
+    """λ^n coefficients (n in ``orders``) of ∂_tΓ^(n)'s loop at ``config``: array
+    (len(orders), nodes), averaged over directions and integrated over q."""
+    two = any(P[1] != 0.0 for P in config)
+    cx = _Ctx(phi, D, rule, two)
+    total = S.zero()
+    for ch, wgt in chains(len(config)):
+        P = (0.0, 0.0)
+        term = cx.prop(P)
+        for block in ch:
+            Pn = _rnd((P[0] + sum(config[i][0] for i in block), P[1] + sum(config[i][1] for i in block)))
+            legs = [(1, P), (-1, (-Pn[0] + 0.0, -Pn[1] + 0.0))] + [(0, config[i]) for i in block]
+            term = S.mul(S.mul(term, cx.vertex(legs)), cx.prop(Pn))
+            P = Pn
+        total = S.add(total, S.scale(term, wgt))
+    like = cx.y * cx.dU[2] * 0.0 + 0.0 * cx.c[0]
+    flux = 0.5 * rule.dt_r(eta)[None, :]
+    res = []
+    for n in orders:
+        a = jnp.sum(S.coeff(total, n, like) * cx.wd[None, None, :], axis=-1)
+        res.append(jnp.sum(rule.w[None, :] * flux * a, axis=-1))
+    return jnp.stack(res)
+
+
+def dphi(f):
+    """Derivative along the field of f(φ₀, D, ...): tangents 1 and φ₀ f^{(j+1)}."""
+
+    def df(phi, D, *args):
+        tD = phi[None, :, None] * jnp.concatenate([D[..., 1:], jnp.zeros_like(D[..., :1])], -1)
+        return jax.jvp(lambda p, dd: f(p, dd, *args), (phi, D), (jnp.ones_like(phi), tD))[1]
+
+    return df
+
+
+def _coeffs(config):
+    """(c_A, c_B, c_C): λ⁴ coefficients of ∂^{n−2}W_a, ∂^{n−3}B, ∂^{n−4}W_c in the ansatz vertex."""
+    P = [np.asarray(p) for p in config]
+    n = len(P)
+    pairs = list(itertools.combinations(range(n), 2))
+    ca = sum(float(P[i] @ P[j]) ** 2 for i, j in pairs)
+    cb = sum(
+        float(P[k] @ P[k]) * sum(float(P[i] @ P[j]) for i, j in pairs if k not in (i, j))
+        for k in range(n)
+    )
+    cc = 0.0
+    for i, j, k, m in itertools.combinations(range(n), 4):
+        cc += 4.0 * (
+            float(P[i] @ P[j]) * float(P[k] @ P[m])
+            + float(P[i] @ P[k]) * float(P[j] @ P[m])
+            + float(P[i] @ P[m]) * float(P[j] @ P[k])
+        )
+    return ca, cb, cc
+
+
+_E1 = ((1.0, 0.0), (-1.0, 0.0))
+
+
+def _l2(phi, D, rule, eta):
+    return loop_series(phi, D, rule, eta, _E1, (2, 4))
+
+
+def _l2a(phi, D, rule, eta):
+    return _l2(phi, D, rule, eta)[1]
+
+
+def _l3(phi, D, rule, eta, config):
+    return loop_series(phi, D, rule, eta, config, (4,))[0]
+
+
+def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4):
+    """Loop parts (L_w, L_z, L_a, L_b, L_c) of the five flows at the nodes; rho[0] must be 0.
+
+    D: (5, nodes, J) ρ̃-derivatives of (w, z, w_a, w_b, w_c) at the nodes.
+    """
+    phi = jnp.sqrt(2.0 * rho)
+    w1, w2, z1, a1 = D[0, :, 1], D[0, :, 2], D[1, :, 1], D[2, :, 1]
+    G = 1.0 / (
+        D[1, :, :1] * rule.y + D[2, :, :1] * rule.y**2 + rule.g[0] + (D[0, :, 0] + 2.0 * rho * w1)[:, None]
+    )
+    dm = (3.0 * w1 + 2.0 * rho * w2)[:, None] + z1[:, None] * rule.y + a1[:, None] * rule.y**2
+    l_w = -0.5 * jnp.sum(rule.w * rule.dt_r(eta) * G**2 * dm, axis=-1)
+    l2 = _l2(phi, D, rule, eta)
+    ca3, cb3, _ = _coeffs(config3)
+
+    def num3(p, dd):
+        return _l3(p, dd, rule, eta, config3) - ca3 * dphi(_l2a)(p, dd, rule, eta)
+
+    nb = num3(phi, D)
+    nb0 = dphi(num3)(phi[:1], D[:, :1])
+    safe = jnp.where(phi > 0.0, phi, 1.0)
+    l_b = jnp.where(phi > 0.0, nb / (cb3 * safe), jnp.concatenate([nb0, nb[1:]]) / cb3)
+    ca4, cb4, cc4 = _coeffs(config4)
+    l4 = loop_series(phi, D, rule, eta, config4, (4,))[0]
+    rest = ca4 * dphi(dphi(_l2a))(phi, D, rule, eta)
+    if cb4 != 0.0:
+        rest = rest + cb4 * dphi(lambda p, dd: num3(p, dd) / cb3)(phi, D)
+    l_c = (l4 - rest) / cc4
+    return jnp.stack([l_w, l2[0], l2[1], l_b, l_c])
+
+
+def scaling(rho, D, d, eta):
+    """Scaling parts of the five flows: (η−2)w, ηz, (2+η)w_a, (d+2η)w_b, (d+2η)w_c plus
+    (d − 2 + η) ρ̃ f'."""
+    dims = jnp.stack([eta - 2.0, eta, 2.0 + eta, d + 2.0 * eta, d + 2.0 * eta])
+    return dims[:, None] * D[:, :, 0] + (d - 2.0 + eta) * rho[None, :] * D[:, :, 1]
+
+
+def local_data(dmat, X):
+    """D[f, node, j] = j-th ρ̃-derivative of function f (X: (5, nodes))."""
+    out = [X]
+    for _ in range(J - 1):
+        out.append(out[-1] @ dmat.T)
+    return jnp.stack(out, axis=-1)
