@@ -12,6 +12,8 @@ Public API (re-exported from private modules, diffrax-style):
   :func:`block_size_vs_temperature`, :func:`pca_rg_flow`, :func:`vrg_analysis`
 - derivative expansion O(∂²): :func:`de2_fixed_point`, :func:`de2_exponents`,
   :func:`de2_pms`, :func:`de2_cli_exponents` (see ``docs/de2.md``)
+- derivative expansion O(∂⁴), Ising: :func:`de4_fixed_point`, :func:`de4_exponents`
+  (see ``docs/de4.md``)
 """
 
 __version__ = "0.1.0"
@@ -70,6 +72,12 @@ from ._fixed_point.de2 import (
     de2_exponents as de2_exponents,
     de2_fixed_point as de2_fixed_point,
     de2_pms as de2_pms,
+)
+from ._fixed_point.de4 import (
+    DE4Exponents as DE4Exponents,
+    DE4FixedPoint as DE4FixedPoint,
+    de4_exponents as de4_exponents,
+    de4_fixed_point as de4_fixed_point,
 )
 from ._fixed_point.engine import (
     STATUS as STATUS,

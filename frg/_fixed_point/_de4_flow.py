@@ -11,7 +11,8 @@ w = U'/(Z_k k²), z = Z/Z_k, w_a = k² W_a/Z_k, w_b = k^d W_b/Z_k², w_c = k^d W
 p₁…p_n (Σ p_i = 0) follows from substituting plane waves into the ansatz:
 
     Γ^(n) = ∂ⁿU − Σ_{i<j} p_i·p_j ∂^{n−2}Z + Σ_{i<j} (p_i·p_j)² ∂^{n−2}W_a
-            + Σ_k p_k² Σ_{i<j; i,j≠k} p_i·p_j ∂^{n−3}B + 4 Σ_{i<j<k<l} [(p_i·p_j)(p_k·p_l) + 2 more] ∂^{n−4}W_c
+            + Σ_k p_k² Σ_{i<j; i,j≠k} p_i·p_j ∂^{n−3}B
+            + 4 Σ_{i<j<k<l} [(p_i·p_j)(p_k·p_l) + 2 more] ∂^{n−4}W_c
 
 (∂ = ∂_φ at φ₀, B = φ W_b); the φ-derivatives come from the ρ-derivatives on the
 collocation grid by composing with ρ = ρ₀ + φ₀δ + δ²/2.
@@ -19,10 +20,11 @@ collocation grid by composing with ρ = ρ₀ + φ₀δ + δ²/2.
 **Loops.** n functional derivatives of ∂_tΓ = ½ Tr ∂_tR (Γ⁽²⁾ + R)⁻¹ at constant φ₀,
 written as the expansion G = G₀ − G₀VG₀ + G₀VG₀VG₀ − …, give
 
-    ∂_tΓ^(n)(p₁…p_n) = ½ ∫_q ∂_tR(q) Σ_{(B₁,…,B_m)} (−1)^m G(q) Π_j Γ^(2+|B_j|)(k_{j−1}, −k_j, p_{B_j}) G(k_j),
+    ∂_tΓ^(n)(p₁…p_n) = ½ ∫_q ∂_tR(q) Σ_{(B₁,…,B_m)} (−1)^m G(q) Π_j V_j G(k_j),
+    V_j = Γ^(2+|B_j|)(k_{j−1}, −k_j, p_{B_j}),
 
 summed over the ordered set partitions of the legs, k₀ = q, k_j = k_{j−1} + Σ_{i∈B_j} p_i
-(a chain and its reverse are equal after the angular average: each pair is evaluated once).
+(summed by recursion over the set of legs already used: 3^n − 2^n distinct vertices).
 The external momenta are λ P_i with fixed vectors P_i in a plane; every quantity is a
 truncated power series in λ (``_de4_series``), the propagator at k² = q² + δ through
 ``g(y + δ) = Σ_j g^{(j)}(y) δ^j/j!`` (j ≤ 4). The λ^n coefficients are averaged over the
@@ -180,6 +182,7 @@ class _Ctx:
             self.wd = rule.wd1
         self._dot = {}
         self._prop = {}
+        self._vtx = {}
 
     def cdot(self, P):
         acc = None
@@ -239,6 +242,11 @@ class _Ctx:
         return out
 
     def vertex(self, legs):
+        if legs not in self._vtx:
+            self._vtx[legs] = self._vertex(legs)
+        return self._vtx[legs]
+
+    def _vertex(self, legs):
         n = len(legs)
         dots = {(i, j): self.dot(legs[i], legs[j]) for i in range(n) for j in range(i, n)}
         pair_sum = S.add(*[dots[i, j] for i, j in itertools.combinations(range(n), 2)])
@@ -249,11 +257,7 @@ class _Ctx:
             acc = S.zero()
             for k in range(n):
                 rest = S.add(
-                    *[
-                        dots[i, j]
-                        for i, j in itertools.combinations(range(n), 2)
-                        if k not in (i, j)
-                    ]
+                    *[dots[i, j] for i, j in itertools.combinations(range(n), 2) if k not in (i, j)]
                 )
                 acc = S.add(acc, S.mul(dots[k, k], rest))
             out = S.add(out, S.scale(acc, self.dB[n - 3]))
@@ -270,50 +274,53 @@ class _Ctx:
         return out
 
 
-def _ordered_partitions(items):
-    items = tuple(items)
-    if not items:
-        yield ()
-        return
-    n = len(items)
-    for r in range(1, n + 1):
-        for first in itertools.combinations(items, r):
-            rest = tuple(i for i in items if i not in first)
-            for tail in _ordered_partitions(rest):
-                yield (first, *tail)
+def _subset_chain_sum(cx, config):
+    """Σ over ordered set partitions (B₁…B_m) of (−1)^m G(q) Π_j Γ^(2+|B_j|) G(k_j): the chain
+    state after B₁…B_j is the set of legs used, so A[S] = −Σ_{∅≠B⊆S} A[S∖B] Γ G(k_S)."""
+    n = len(config)
+    full = (1 << n) - 1
 
+    def mom(mask):
+        return _rnd(
+            (
+                sum(config[i][0] for i in range(n) if mask >> i & 1),
+                sum(config[i][1] for i in range(n) if mask >> i & 1),
+            )
+        )
 
-def chains(n):
-    """Ordered set partitions of n legs modulo reversal, with weights (−1)^m × (1 or 2)."""
-    out = []
-    for ch in _ordered_partitions(range(n)):
-        rev = tuple(reversed(ch))
-        if ch < rev:
-            continue
-        out.append((ch, (-1.0) ** len(ch) * (1.0 if ch == rev else 2.0)))
-    return out
+    acc = {0: cx.prop((0.0, 0.0))}
+    for mask in sorted(range(1, full + 1), key=lambda m: (bin(m).count("1"), m)):
+        Pn = mom(mask) if mask != full else (0.0, 0.0)
+        out = S.zero()
+        sub = mask
+        while sub:
+            prev = mask ^ sub
+            legs = [(1, mom(prev)), (-1, (-Pn[0] + 0.0, -Pn[1] + 0.0))]
+            legs += [(0, config[i]) for i in range(n) if sub >> i & 1]
+            out = S.add(out, S.mul(acc[prev], cx.vertex(tuple(legs))))
+            sub = (sub - 1) & mask
+        acc[mask] = S.scale(S.mul(out, cx.prop(Pn)), -1.0)
+    return acc[full]
 
 
 def _rnd(P):
     return (round(P[0], 14) + 0.0, round(P[1], 14) + 0.0)
 
 
-def loop_series(phi, D, rule: DE4Rule, eta, config, orders):
+def loop_series(phi, D, rule: DE4Rule, eta, config, orders, *, raw=False, two=None):
     """λ^n coefficients (n in ``orders``) of ∂_tΓ^(n)'s loop at ``config``: array
-    (len(orders), nodes), averaged over directions and integrated over q."""
-    two = any(P[1] != 0.0 for P in config)
+    (len(orders), nodes), averaged over directions and integrated over q.
+
+    ``raw``: instead, the chain sum Σ (−1)^m G Π Γ G itself (no ½∂_tR) at each (node, y,
+    direction): (len(orders), nodes, ny, ndir). ``two``: use the two-direction rule
+    (default: when the configuration needs it)."""
+    if two is None:
+        two = any(P[1] != 0.0 for P in config)
     cx = _Ctx(phi, D, rule, two)
-    total = S.zero()
-    for ch, wgt in chains(len(config)):
-        P = (0.0, 0.0)
-        term = cx.prop(P)
-        for block in ch:
-            Pn = _rnd((P[0] + sum(config[i][0] for i in block), P[1] + sum(config[i][1] for i in block)))
-            legs = [(1, P), (-1, (-Pn[0] + 0.0, -Pn[1] + 0.0))] + [(0, config[i]) for i in block]
-            term = S.mul(S.mul(term, cx.vertex(legs)), cx.prop(Pn))
-            P = Pn
-        total = S.add(total, S.scale(term, wgt))
+    total = _subset_chain_sum(cx, config)
     like = cx.y * cx.dU[2] * 0.0 + 0.0 * cx.c[0]
+    if raw:
+        return jnp.stack([S.coeff(total, n, like) for n in orders])
     flux = 0.5 * rule.dt_r(eta)[None, :]
     res = []
     for n in orders:
@@ -367,18 +374,23 @@ def _l3(phi, D, rule, eta, config):
     return loop_series(phi, D, rule, eta, config, (4,))[0]
 
 
+def loop_w(rho, D, rule: DE4Rule, eta):
+    """Loop part of ∂_t w: −½ ∫ ∂̃R G(q)² ∂_ρ̃[Γ⁽²⁾(q)], ∂_ρ̃Γ⁽²⁾ = 3w' + 2ρ̃w'' + z'y + w_a'y²."""
+    w1, w2, z1, a1 = D[0, :, 1], D[0, :, 2], D[1, :, 1], D[2, :, 1]
+    y = rule.y
+    m2 = (D[0, :, 0] + 2.0 * rho * w1)[:, None]
+    G = 1.0 / (D[1, :, :1] * y + D[2, :, :1] * y**2 + rule.g[0] + m2)
+    dm = (3.0 * w1 + 2.0 * rho * w2)[:, None] + z1[:, None] * y + a1[:, None] * y**2
+    return -0.5 * jnp.sum(rule.w * rule.dt_r(eta) * G**2 * dm, axis=-1)
+
+
 def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4):
     """Loop parts (L_w, L_z, L_a, L_b, L_c) of the five flows at the nodes; rho[0] must be 0.
 
     D: (5, nodes, J) ρ̃-derivatives of (w, z, w_a, w_b, w_c) at the nodes.
     """
     phi = jnp.sqrt(2.0 * rho)
-    w1, w2, z1, a1 = D[0, :, 1], D[0, :, 2], D[1, :, 1], D[2, :, 1]
-    G = 1.0 / (
-        D[1, :, :1] * rule.y + D[2, :, :1] * rule.y**2 + rule.g[0] + (D[0, :, 0] + 2.0 * rho * w1)[:, None]
-    )
-    dm = (3.0 * w1 + 2.0 * rho * w2)[:, None] + z1[:, None] * rule.y + a1[:, None] * rule.y**2
-    l_w = -0.5 * jnp.sum(rule.w * rule.dt_r(eta) * G**2 * dm, axis=-1)
+    l_w = loop_w(rho, D, rule, eta)
     l2 = _l2(phi, D, rule, eta)
     ca3, cb3, _ = _coeffs(config3)
 

@@ -1,0 +1,283 @@
+"""Derivative expansion at order ∂⁴ (O(∂⁴) DE) of the Ising (Z₂, N = 1) model: fixed point, ν, ω, η.
+
+Truncation ``Γ_k = ∫ U(ρ) + ½Z(ρ)(∂φ)² + ½W_a(ρ)(∂_μ∂_νφ)² + ½φW_b(ρ)∂²φ(∂φ)² +
+½W_c(ρ)((∂φ)²)²`` (Canet, Delamotte, Mouhanna, Vidal, PRD 68, 064421 (2003)), any
+smooth regulator ``R_k = Z_k k² g(q²/k²)``; the flows of the five functions are built in
+``frg/_fixed_point/_de4_flow.py`` from the one-loop n-point functions (n ≤ 4) expanded in
+the external momenta by truncated power series (method in ``docs/de4.md``). The
+dimensionless fixed point ``(w, z, w_a, w_b, w_c, η, ρ̃₀)`` on a Chebyshev grid in
+ρ̃ ∈ [0, ρ̃_max] is found by Newton's method from the O(∂²) fixed point (W's = 0), η
+from z(0) = 1. The stability matrix is the Jacobian with η eliminated by the
+normalisation (as in :mod:`frg.de2`); ν = 1/θ₁, ω = −θ₂.
+
+Reference: L. Canet, B. Delamotte, D. Mouhanna, J. Vidal, Phys. Rev. D 68, 064421 (2003).
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optimistix as optx
+from jax.custom_derivatives import SymbolicZero
+
+from .. import _validate
+from .._flow.regulators import AbstractRegulator
+from .._x64 import x64
+from ._de2_cheb import bary_weights_at, cheb_grid
+from ._de4_flow import NF, DE4Rule, de4_rule, local_data, loops, scaling
+from .de2 import _SHIFT, _default_rho_max, _spectral_tail, _thetas, de2_fixed_point
+
+__all__ = ["DE4FixedPoint", "DE4Exponents", "de4_fixed_point", "de4_exponents"]
+
+
+class _Setup(eqx.Module):
+    rho: jax.Array
+    dmat: jax.Array
+    bw: jax.Array
+    rule: DE4Rule
+    d: jax.Array
+    frozen: jax.Array  # 1.0: W_a = W_b = W_c ≡ 0 (the O(∂²) truncation), else 0.0
+
+
+class DE4FixedPoint(eqx.Module):
+    """Fixed point of the O(∂⁴) flow on the collocation grid.
+
+    Attributes:
+        rho: grid ρ̃_j. f: (5, nodes) values of (w, z, w_a, w_b, w_c) at the nodes.
+        eta: anomalous dimension. rho0: minimum, w(ρ̃₀) = 0.
+        residual: max-norm of the discretised equations. status: "success" or why not.
+    """
+
+    rho: jax.Array
+    f: jax.Array
+    eta: jax.Array
+    rho0: jax.Array
+    residual: jax.Array
+    status: str = eqx.field(static=True)
+
+
+class DE4Exponents(eqx.Module):
+    """Critical exponents at the O(∂⁴) fixed point: nu = 1/θ₁, omega = −θ₂, eta, theta."""
+
+    nu: jax.Array
+    omega: jax.Array
+    eta: jax.Array
+    theta: jax.Array
+    fixed_point: DE4FixedPoint
+    status: str = eqx.field(static=True)
+
+
+@jax.custom_jvp
+def _loops(rho, D, rule, eta):
+    """Loops at the nodes. Custom JVP: each node depends on its own ρ̃-derivatives and η
+    only, so the Jacobian costs 5·J + 1 directional derivatives instead of one per unknown."""
+    return loops(rho, D, rule, eta)
+
+
+def _loops_jvp(primals, tangents):
+    rho, D, rule, eta = primals
+    _, t_d, t_rule, t_eta = tangents
+    out = loops(rho, D, rule, eta)
+    nf, m, nj = D.shape
+    tan = jnp.zeros_like(out)
+    if not isinstance(t_d, SymbolicZero):
+        basis = jnp.eye(nf * nj).reshape(nf * nj, nf, 1, nj) * jnp.ones((1, 1, m, 1))
+        dl = jax.vmap(lambda t: jax.jvp(lambda dd: loops(rho, dd, rule, eta), (D,), (t,))[1])(basis)
+        tan = tan + jnp.einsum("kfn,kn->fn", dl, t_d.transpose(0, 2, 1).reshape(nf * nj, m))
+    if not isinstance(t_eta, SymbolicZero):
+        tan = tan + jax.jvp(lambda e: loops(rho, D, rule, e), (eta,), (t_eta,))[1]
+    leaves = jax.tree_util.tree_leaves(t_rule, is_leaf=lambda t: isinstance(t, SymbolicZero))
+    if not all(isinstance(t, SymbolicZero) for t in leaves):
+        t_rule = jax.tree_util.tree_map(
+            lambda t, p: jnp.zeros_like(p) if isinstance(t, SymbolicZero) else t,
+            t_rule,
+            rule,
+            is_leaf=lambda t: isinstance(t, SymbolicZero),
+        )
+        tan = tan + jax.jvp(lambda rl: loops(rho, D, rl, eta), (rule,), (t_rule,))[1]
+    return out, tan
+
+
+_loops.defjvp(_loops_jvp, symbolic_zeros=True)
+
+
+def de4_flow(s: _Setup, F, eta):
+    """``∂_t`` of the five functions F (5, nodes) at the nodes (frozen: the W rows are
+    the W's themselves, so W = 0 at the solution)."""
+    D = local_data(s.dmat, F)
+    out = scaling(s.rho, D, s.d, eta) + _loops(s.rho, D, s.rule, eta)
+    return jnp.where(jnp.arange(NF)[:, None] >= 2, s.frozen * F + (1.0 - s.frozen) * out, out)
+
+
+def _setup(regulator, d, grid, rho_max, frozen=False) -> _Setup:
+    x, dm, bw = cheb_grid(grid, rho_max)
+    return _Setup(
+        jnp.asarray(x),
+        jnp.asarray(dm),
+        jnp.asarray(bw),
+        de4_rule(regulator, d),
+        jnp.asarray(d, dtype=float),
+        jnp.asarray(1.0 if frozen else 0.0),
+    )
+
+
+def _split(X, m):
+    return X[: NF * m].reshape(NF, m), X[NF * m], X[NF * m + 1]
+
+
+def _residual(X, s: _Setup):
+    m = s.rho.shape[0]
+    F, eta, r0 = _split(X, m)
+    e0 = bary_weights_at(s.rho, s.bw, r0, jnp)
+    return jnp.concatenate([de4_flow(s, F, eta).ravel(), jnp.stack([e0 @ F[0], F[1, 0] - 1.0])])
+
+
+@jax.jit
+def _solve(X0, s: _Setup):
+    """Newton from X0; returns the root, its max residual and the stability matrix
+    (one compilation of the flow serves all three)."""
+    sol = optx.root_find(
+        _residual, optx.Newton(rtol=1e-10, atol=1e-10), X0, args=s, max_steps=40, throw=False
+    )
+    X = sol.value
+    return X, jnp.max(jnp.abs(_residual(X, s))), _stability(X, s)
+
+
+def _stability(X, s: _Setup):
+    """Jacobian of the flow with η eliminated by z(0) = 1 (that mode shifted to −_SHIFT)."""
+    m = s.rho.shape[0]
+    F, eta, _ = _split(X, m)
+    xv = F.ravel()
+
+    def flow(xv, e):
+        return de4_flow(s, xv.reshape(NF, m), e).ravel()
+
+    fx = jax.jacfwd(flow, argnums=0)(xv, eta)
+    fe = jax.jacfwd(flow, argnums=1)(xv, eta)
+    c = jnp.zeros(xv.shape[0]).at[m].set(1.0)
+    proj = fe / (c @ fe)
+    return fx - jnp.outer(proj, c @ fx) + _SHIFT * jnp.outer(proj, c)
+
+
+def _check(regulator, d, grid):
+    _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
+    _validate.integer("grid", grid, 8, 200)
+    if not isinstance(regulator, AbstractRegulator):
+        raise ValueError(f"regulator must be an frg regulator; got {regulator!r}")
+    if regulator.support() is not None:
+        raise ValueError(
+            "regulator must be smooth for the O(∂⁴) flow (its g'''' enters); "
+            f"{type(regulator).__name__} has compact support"
+        )
+    regulator.check(d)
+
+
+@x64
+def de4_fixed_point(
+    regulator: AbstractRegulator,
+    *,
+    d: float = 3.0,
+    grid: int = 16,
+    rho_max: float | None = None,
+    frozen: bool = False,
+) -> DE4FixedPoint:
+    """Fixed point of the O(∂⁴) derivative expansion of the Ising model.
+
+    Solves ``∂_t(w, z, w_a, w_b, w_c) = 0`` with ``w(ρ̃₀) = 0`` and ``z(0) = 1`` by Newton's
+    method, starting from the O(∂²) fixed point of :func:`frg.de2_fixed_point` with the W's 0.
+
+    Args:
+        regulator: a smooth regulator, e.g. ``frg.Wetterich(a=2.0)`` or ``frg.Exponential(a)``.
+        d: dimension, 2 < d < 4.
+        grid: Chebyshev polynomial degree (grid + 1 nodes).
+        rho_max: right end of the ρ̃ interval (default as :func:`frg.de2_fixed_point`).
+        frozen: keep W_a = W_b = W_c ≡ 0: the O(∂²) fixed point through this code.
+
+    Returns:
+        :class:`DE4FixedPoint` with ``status``.
+
+    Example:
+        >>> fp = frg.de4_fixed_point(frg.Wetterich(a=2.0), d=3.0)  # doctest: +SKIP
+
+    Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 68, 064421 (2003).
+    """
+    return _fixed_point(regulator, d, grid, rho_max, frozen)[0]
+
+
+def _fixed_point(regulator, d, grid, rho_max, frozen):
+    """(fixed point, stability matrix at it)."""
+    _check(regulator, d, grid)
+    if rho_max is None:
+        rho_max = _default_rho_max(regulator, d)
+    _validate.in_range("rho_max", rho_max, 0.0, low_open=True)
+    fp2 = de2_fixed_point(regulator, d=d, grid=grid, rho_max=rho_max)
+    s = _setup(regulator, d, grid, rho_max, frozen)
+    m = s.rho.shape[0]
+    if fp2.status != "success":
+        nan = jnp.asarray(jnp.nan)
+        return DE4FixedPoint(s.rho, jnp.full((NF, m), jnp.nan), nan, nan, nan, fp2.status), None
+    F0 = jnp.concatenate([fp2.w[None], fp2.z[None], jnp.zeros((3, m))])
+    X0 = jnp.concatenate([F0.ravel(), jnp.stack([fp2.eta, fp2.rho0])])
+    X, res, jac = _solve(X0, s)
+    return _fp_from(X, float(res), s), jac
+
+
+def _fp_from(X, res, s):
+    m = s.rho.shape[0]
+    F, eta, r0 = _split(X, m)
+    Fn = np.asarray(F)
+    frozen = bool(s.frozen)
+    if not np.all(np.isfinite(np.asarray(X))) or res > 1e-7:
+        status = f"fixed point not converged (residual {res:.3g})"
+    elif max(_spectral_tail(f) for f in Fn[: 2 if frozen else NF]) > 1e-5:
+        status = "fixed point not spectrally resolved (increase grid or rho_max)"
+    elif not (0.0 < float(r0) < float(s.rho[-1])):
+        status = "minimum rho0 outside the grid (increase rho_max)"
+    else:
+        status = "success"
+    return DE4FixedPoint(s.rho, F, eta, r0, jnp.asarray(res), status)
+
+
+@x64
+def de4_exponents(
+    regulator: AbstractRegulator,
+    *,
+    d: float = 3.0,
+    grid: int = 16,
+    rho_max: float | None = None,
+    frozen: bool = False,
+    n_theta: int = 4,
+) -> DE4Exponents:
+    """Critical exponents ν, ω, η of the O(∂⁴) derivative expansion of the Ising model.
+
+    θ_i = −eig(∂F/∂(w, z, w_a, w_b, w_c)) at the fixed point with η eliminated through
+    z(0) = 1; ν = 1/θ₁, ω = −θ₂.
+
+    Args:
+        regulator, d, grid, rho_max, frozen: as :func:`de4_fixed_point`.
+        n_theta: how many leading θ_i to return.
+
+    Returns:
+        :class:`DE4Exponents`.
+
+    Example:
+        >>> ex = frg.de4_exponents(frg.Wetterich(a=2.0), d=3.0, grid=10)  # doctest: +SKIP
+        >>> round(float(ex.nu), 2)  # doctest: +SKIP
+
+    Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 68, 064421 (2003).
+    """
+    fp, jac = _fixed_point(regulator, d, grid, rho_max, frozen)
+    nan = jnp.asarray(jnp.nan)
+    if fp.status != "success":
+        return DE4Exponents(nan, nan, fp.eta, jnp.full((n_theta,), jnp.nan), fp, fp.status)
+    if frozen:  # the W rows and columns drop out
+        m = fp.rho.shape[0]
+        jac = jac[: 2 * m, : 2 * m]
+    th = _thetas(jac, n_theta)
+    status = "success"
+    if np.max(np.abs(th[:2].imag)) > 1e-8:
+        status = "complex leading eigenvalues"
+    theta = jnp.asarray(th.real)
+    return DE4Exponents(1.0 / theta[0], -theta[1], fp.eta, theta, fp, status)
