@@ -1,14 +1,12 @@
-"""O(∂⁴) derivative expansion (frg/_fixed_point/de4.py, _de4_flow.py): flow and exponents.
+"""O(∂⁴) derivative expansion (frg/_fixed_point/de4.py, _de4_flow.py): the flow.
 
 Checks: (i) with W_a = W_b = W_c = 0 the flows of w and z are the O(∂²) ones of
-``frg.de2`` (independent hand-derived code); (ii) the λ-series loops (ordered partitions,
-hand-written vertex formula, series arithmetic) equal an independent evaluation: vertices
-by nested ``jax.jvp`` of the ansatz Lagrangian with plane waves, the propagator chain as
-the inverse of the fluctuation matrix on the 2^n − 1 momentum modes q + Σ_{i∈S} p_i, and
-the λ^n coefficient by a Cauchy integral in complex λ; (iii) the projection does not
-depend on the momentum configuration (the O(p⁴) part of the loops is a local functional
-spanned by three invariants); (iv) exponents: the frozen-W fixed point reproduces
-``frg.de2_exponents``, grid convergence, d → 4.
+``frg.de2`` (independent hand-derived code); (ii) the λ-series loops (subset recursion
+over ordered partitions, hand-written vertex formula, series arithmetic) equal an
+independent evaluation: vertices by nested ``jax.jvp`` of the ansatz Lagrangian with
+plane waves, the propagator chain as the inverse of the fluctuation matrix on the
+2^n − 1 momentum modes q + Σ_{i∈S} p_i, and the λ^n coefficient by a Cauchy integral
+in complex λ.
 """
 
 from __future__ import annotations
@@ -138,7 +136,7 @@ def _chain_sum_independent(lag, phi0, g, q, P, lam):
     return _multilinear(h, n)
 
 
-def _cauchy(fn, orders, r=0.2, n=24):
+def _cauchy(fn, orders, r=0.1, n=24):
     """λ^k coefficients of fn from n points on the circle |λ| = r (fn vectorised by vmap)."""
     lam = r * np.exp(2j * np.pi * np.arange(n) / n)
     vals = np.asarray(jax.vmap(fn)(jnp.asarray(lam)))
@@ -186,22 +184,6 @@ def test_loops_equal_matrix_inverse_evaluation(config, orders):
         np.testing.assert_allclose(got, ref[k].real, rtol=1e-8, atol=1e-12)
 
 
-@pytest.mark.slow
-def test_projection_does_not_depend_on_the_configuration():
-    """Other 3- and 4-point configurations (the latter with a ∂_φB term) give the same
-    W_b and W_c flows: the O(p⁴) loops are those of a local functional."""
-    reg, d, eta = frg.Wetterich(a=2.0), 3.0, 0.03
-    rho, _, D = _functions(grid=4)
-    rule = _few_nodes(F.de4_rule(reg, d), [0.2, 1.0, 2.5])  # holds shell by shell in q
-    c3 = ((1.0, 0.0), (0.3, 0.8), (-1.3, -0.8))
-    c4 = ((1.0, 0.0), (-0.4, 0.9), (0.2, -0.5), (-0.8, -0.4))
-    assert abs(F._coeffs(c4)[1]) > 0.1  # the ∂_φB term is present
-    ref = F.loops(rho, D, rule, eta)
-    alt = F.loops(rho, D, rule, eta, c3, c4)
-    np.testing.assert_allclose(alt, ref, rtol=1e-9, atol=1e-13)
-    assert float(jnp.min(jnp.max(jnp.abs(ref[3:]), axis=1))) > 1e-6
-
-
 def test_bad_input_is_refused_before_compiling():
     with pytest.raises(ValueError, match="d"):
         frg.de4_exponents(frg.Wetterich(a=2.0), d=4.5)
@@ -209,14 +191,3 @@ def test_bad_input_is_refused_before_compiling():
         frg.de4_exponents(frg.Wetterich(a=2.0), grid=3)
     with pytest.raises(ValueError, match="smooth"):
         frg.de4_exponents(frg.Litim())
-
-
-@pytest.mark.slow
-def test_frozen_w_reproduces_de2_exponents():
-    """W's frozen at 0: ν, η, ω of frg.de2_exponents (same grid) to 1e-8."""
-    reg = frg.Wetterich(a=2.0)
-    ex = frg.de4_exponents(reg, d=3.0, grid=16, frozen=True)
-    ex2 = frg.de2_exponents(reg, d=3.0, grid=16)
-    assert ex.status == "success"
-    for a, b in [(ex.nu, ex2.nu), (ex.eta, ex2.eta), (ex.omega, ex2.omega)]:
-        assert abs(float(a) - float(b)) < 1e-8

@@ -19,14 +19,12 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optimistix as optx
-from jax.custom_derivatives import SymbolicZero
 
 from .. import _validate
 from .._flow.regulators import AbstractRegulator
 from .._x64 import x64
 from ._de2_cheb import bary_weights_at, cheb_grid
-from ._de4_flow import NF, DE4Rule, de4_rule, local_data, loops, scaling
+from ._de4_flow import NF, DE4Rule, J, de4_rule, local_data, loops, scaling
 from .de2 import _SHIFT, _default_rho_max, _spectral_tail, _thetas, de2_fixed_point
 
 __all__ = ["DE4FixedPoint", "DE4Exponents", "de4_fixed_point", "de4_exponents"]
@@ -69,46 +67,53 @@ class DE4Exponents(eqx.Module):
     status: str = eqx.field(static=True)
 
 
-@jax.custom_jvp
-def _loops(rho, D, rule, eta):
-    """Loops at the nodes. Custom JVP: each node depends on its own ρ̃-derivatives and η
-    only, so the Jacobian costs 5·J + 1 directional derivatives instead of one per unknown."""
-    return loops(rho, D, rule, eta)
-
-
-def _loops_jvp(primals, tangents):
-    rho, D, rule, eta = primals
-    _, t_d, t_rule, t_eta = tangents
-    out = loops(rho, D, rule, eta)
-    nf, m, nj = D.shape
-    tan = jnp.zeros_like(out)
-    if not isinstance(t_d, SymbolicZero):
-        basis = jnp.eye(nf * nj).reshape(nf * nj, nf, 1, nj) * jnp.ones((1, 1, m, 1))
-        dl = jax.vmap(lambda t: jax.jvp(lambda dd: loops(rho, dd, rule, eta), (D,), (t,))[1])(basis)
-        tan = tan + jnp.einsum("kfn,kn->fn", dl, t_d.transpose(0, 2, 1).reshape(nf * nj, m))
-    if not isinstance(t_eta, SymbolicZero):
-        tan = tan + jax.jvp(lambda e: loops(rho, D, rule, e), (eta,), (t_eta,))[1]
-    leaves = jax.tree_util.tree_leaves(t_rule, is_leaf=lambda t: isinstance(t, SymbolicZero))
-    if not all(isinstance(t, SymbolicZero) for t in leaves):
-        t_rule = jax.tree_util.tree_map(
-            lambda t, p: jnp.zeros_like(p) if isinstance(t, SymbolicZero) else t,
-            t_rule,
-            rule,
-            is_leaf=lambda t: isinstance(t, SymbolicZero),
-        )
-        tan = tan + jax.jvp(lambda rl: loops(rho, D, rl, eta), (rule,), (t_rule,))[1]
-    return out, tan
-
-
-_loops.defjvp(_loops_jvp, symbolic_zeros=True)
+_H = 1e-30  # complex-step size: derivatives exact to rounding, values unchanged to O(_H²)
 
 
 def de4_flow(s: _Setup, F, eta):
     """``∂_t`` of the five functions F (5, nodes) at the nodes (frozen: the W rows are
     the W's themselves, so W = 0 at the solution)."""
     D = local_data(s.dmat, F)
-    out = scaling(s.rho, D, s.d, eta) + _loops(s.rho, D, s.rule, eta)
+    out = scaling(s.rho, D, s.d, eta) + loops(s.rho, D, s.rule, eta)
     return jnp.where(jnp.arange(NF)[:, None] >= 2, s.frozen * F + (1.0 - s.frozen) * out, out)
+
+
+def _flow_and_jacobian(X, s: _Setup):
+    """Flow rows (5·nodes) and their Jacobian with respect to F and η.
+
+    Each node's loops depend only on its own ρ̃-derivatives D[f, node, j] and η, so one
+    complex-step evaluation per (f, j) and one for η (vectorised) give every derivative:
+    ∂F_f(n)/∂F_g(n') = Σ_j ∂L_f(n)/∂D[g, n, j] (dmat^j)[n, n'] plus the scaling terms.
+    The loops are holomorphic in D and η (rational functions of them)."""
+    m = s.rho.shape[0]
+    F, eta, _ = _split(X, m)
+    D = local_data(s.dmat, F)
+    nk = NF * J
+    basis = jnp.eye(nk + 1)
+
+    def one(e):
+        dc = D + 1j * _H * e[:nk].reshape(NF, 1, J)
+        return loops(s.rho, dc, s.rule, eta + 1j * _H * e[nk])
+
+    L = jax.vmap(one)(basis)  # (nk + 1, 5, m)
+    dL = L.imag / _H
+    powers = [jnp.eye(m)]
+    for _ in range(J - 1):
+        powers.append(s.dmat @ powers[-1])
+    A = dL[:nk].reshape(NF, J, NF, m)  # [g, j, f, n]
+    jl = jnp.einsum("gjfn,jnk->fngk", A, jnp.stack(powers)).reshape(NF * m, NF * m)
+
+    def sc(Fv, e):
+        return scaling(s.rho, local_data(s.dmat, Fv.reshape(NF, m)), s.d, e).ravel()
+
+    jx = jax.jacfwd(sc, argnums=0)(F.ravel(), eta) + jl
+    je = jax.jacfwd(sc, argnums=1)(F.ravel(), eta) + dL[nk].ravel()
+    flow = sc(F.ravel(), eta) + L[0].real.ravel()
+    frozen = (s.frozen > 0.5) & (jnp.repeat(jnp.arange(NF), m) >= 2)  # W rows: W = 0
+    flow = jnp.where(frozen, F.ravel(), flow)
+    jx = jnp.where(frozen[:, None], jnp.eye(NF * m), jx)
+    je = jnp.where(frozen, 0.0, je)
+    return flow, jx, je
 
 
 def _setup(regulator, d, grid, rho_max, frozen=False) -> _Setup:
@@ -127,38 +132,44 @@ def _split(X, m):
     return X[: NF * m].reshape(NF, m), X[NF * m], X[NF * m + 1]
 
 
-def _residual(X, s: _Setup):
+def _constraints(X, s: _Setup):
     m = s.rho.shape[0]
-    F, eta, r0 = _split(X, m)
+    F, _, r0 = _split(X, m)
     e0 = bary_weights_at(s.rho, s.bw, r0, jnp)
-    return jnp.concatenate([de4_flow(s, F, eta).ravel(), jnp.stack([e0 @ F[0], F[1, 0] - 1.0])])
+    return jnp.stack([e0 @ F[0], F[1, 0] - 1.0])
 
 
 @jax.jit
-def _solve(X0, s: _Setup):
-    """Newton from X0; returns the root, its max residual and the stability matrix
-    (one compilation of the flow serves all three)."""
-    sol = optx.root_find(
-        _residual, optx.Newton(rtol=1e-10, atol=1e-10), X0, args=s, max_steps=40, throw=False
-    )
-    X = sol.value
-    return X, jnp.max(jnp.abs(_residual(X, s))), _stability(X, s)
+def _residual_jacobian(X, s: _Setup):
+    """Residual [flow rows; w(ρ̃₀), z(0) − 1] and its Jacobian in X = (F, η, ρ̃₀)."""
+    flow, jx, je = _flow_and_jacobian(X, s)
+    n = flow.shape[0]
+    top = jnp.concatenate([jx, je[:, None], jnp.zeros((n, 1))], axis=1)
+    jc = jax.jacfwd(_constraints)(X, s)
+    return jnp.concatenate([flow, _constraints(X, s)]), jnp.concatenate([top, jc])
 
 
-def _stability(X, s: _Setup):
-    """Jacobian of the flow with η eliminated by z(0) = 1 (that mode shifted to −_SHIFT)."""
-    m = s.rho.shape[0]
-    F, eta, _ = _split(X, m)
-    xv = F.ravel()
+def _newton(X, s: _Setup, tol=1e-10, max_steps=30):
+    """Newton's method (Jacobian from :func:`_residual_jacobian`, one compilation); returns
+    X, the max residual and the Jacobian at X."""
+    for _ in range(max_steps):
+        r, jac = _residual_jacobian(X, s)
+        r, jac = np.asarray(r), np.asarray(jac)
+        res = float(np.max(np.abs(r)))
+        if not np.isfinite(res) or res < tol:
+            break
+        X = X - jnp.asarray(np.linalg.solve(jac, r))
+    return X, res, jac
 
-    def flow(xv, e):
-        return de4_flow(s, xv.reshape(NF, m), e).ravel()
 
-    fx = jax.jacfwd(flow, argnums=0)(xv, eta)
-    fe = jax.jacfwd(flow, argnums=1)(xv, eta)
-    c = jnp.zeros(xv.shape[0]).at[m].set(1.0)
+def _stability(jac, m):
+    """Stability matrix with η eliminated by z(0) = 1 (that mode shifted to −_SHIFT)."""
+    n = NF * m
+    fx, fe = jac[:n, :n], jac[:n, n]
+    c = np.zeros(n)
+    c[m] = 1.0
     proj = fe / (c @ fe)
-    return fx - jnp.outer(proj, c @ fx) + _SHIFT * jnp.outer(proj, c)
+    return fx - np.outer(proj, c @ fx) + _SHIFT * np.outer(proj, c)
 
 
 def _check(regulator, d, grid):
@@ -220,8 +231,8 @@ def _fixed_point(regulator, d, grid, rho_max, frozen):
         return DE4FixedPoint(s.rho, jnp.full((NF, m), jnp.nan), nan, nan, nan, fp2.status), None
     F0 = jnp.concatenate([fp2.w[None], fp2.z[None], jnp.zeros((3, m))])
     X0 = jnp.concatenate([F0.ravel(), jnp.stack([fp2.eta, fp2.rho0])])
-    X, res, jac = _solve(X0, s)
-    return _fp_from(X, float(res), s), jac
+    X, res, jac = _newton(X0, s)
+    return _fp_from(X, res, s), _stability(jac, m)
 
 
 def _fp_from(X, res, s):
