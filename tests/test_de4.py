@@ -24,7 +24,7 @@ import frg
 from frg._fixed_point import _de4_flow as F
 from frg._fixed_point._de2_cheb import cheb_grid
 from frg._fixed_point._de2_flow import de2_flow
-from frg._fixed_point._de2_quad import momentum_rule
+from frg._flow.threshold import momentum_rule
 
 
 def _functions(grid=10, length=0.3, with_w=True):
