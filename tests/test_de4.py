@@ -191,3 +191,23 @@ def test_bad_input_is_refused_before_compiling():
         frg.de4_exponents(frg.Wetterich(a=2.0), grid=3)
     with pytest.raises(ValueError, match="smooth"):
         frg.de4_exponents(frg.Litim())
+
+
+@pytest.mark.slow
+def test_frozen_w_is_de2_and_de4_approaches_the_bootstrap():
+    """W's frozen at 0: ν, η, ω of frg.de2_exponents (same grid) to 1e-8. Full O(∂⁴):
+    closer to the conformal bootstrap than O(∂²) (ν = 0.629971, η = 0.0362978: Kos,
+    Poland, Simmons-Duffin, Vichi, JHEP 08 (2016) 036), within the error bar of Balog
+    et al., PRL 123, 240604 (2019): half the change between successive orders."""
+    reg = frg.Wetterich(a=2.0)
+    ex2 = frg.de2_exponents(reg, d=3.0, grid=16)
+    fr = frg.de4_exponents(reg, d=3.0, grid=16, frozen=True)  # same compilation as below
+    assert fr.status == "success"
+    for a, b in [(fr.nu, ex2.nu), (fr.eta, ex2.eta), (fr.omega, ex2.omega)]:
+        assert abs(float(a) - float(b)) < 1e-8
+    ex4 = frg.de4_exponents(reg, d=3.0, grid=16)
+    assert ex4.status == "success"
+    for x2, x4, boot in [(ex2.nu, ex4.nu, 0.629971), (ex2.eta, ex4.eta, 0.0362978)]:
+        x2, x4 = float(x2), float(x4)
+        assert abs(x4 - boot) < abs(x2 - boot)
+        assert abs(x4 - boot) < 0.5 * abs(x4 - x2)
