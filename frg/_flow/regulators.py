@@ -185,8 +185,8 @@ class Litim(AbstractRegulator):
 
     Example:
         >>> reg = frg.Litim()
-        >>> reg(0.25, 1.0)   # k^2 - p^2
-        0.75
+        >>> float(reg(0.25, 1.0)), float(reg.dt(0.25, 1.0))   # k^2 - p^2, 2 k^2
+        (0.75, 2.0)
 
     Reference: D. F. Litim, Phys. Lett. B 486, 92 (2000); Phys. Rev. D 64, 105007 (2001).
     """
@@ -241,7 +241,7 @@ class Wetterich(AbstractRegulator):
     ``a`` is the prefactor used for principle-of-minimal-sensitivity studies.
 
     Example:
-        >>> frg.Wetterich(a=2.0).g(0.0)   # = a
+        >>> float(frg.Wetterich(a=2.0).g(0.0))   # = a
         2.0
 
     Reference: C. Wetterich, Phys. Lett. B 301, 90 (1993); D. F. Litim, Nucl. Phys. B
