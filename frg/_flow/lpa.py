@@ -68,7 +68,8 @@ class RhoPotential(eqx.Module):
 
     Example:
         >>> U = frg.RhoPotential(lam=1.0, kappa=0.05)
-        >>> U(0.05)   # 0.0
+        >>> U(0.05), U(0.0)   # 0 at the minimum, lam kappa^2 / 2 at the origin
+        (0.0, 0.00125)
     """
 
     lam: float | jax.Array = 1.0
@@ -637,8 +638,8 @@ def solve_flow(
     Example:
         >>> sol = frg.solve_flow(frg.RhoPotential(1.0, 0.05), frg.Litim(), d=3, N=1,
         ...                      Lambda=1.0, k_ir=1e-3, grid=128, rho_max=0.1)
-        >>> round(float(sol.rho0[-1]), 4), round(float(sol.m2R[-1]), 3)
-        (0.0199, 0.02)
+        >>> sol.message, round(float(sol.rho0[-1]), 4), round(float(sol.m2R[-1]), 3)
+        ('success', 0.0195, 0.02)
 
     Reference: Koenigstein et al., SciPost Phys. 12, 180 (2022).
     """
