@@ -163,8 +163,11 @@ def _sweep(state, key, thr, C, R):
 
 def _lane_counts(words, C, R):
     """Set bits per lane summed over words, then over strips: (G·C,) int32 per chain."""
-    shifts = jnp.arange(32, dtype=_U32)
-    per_lane = jnp.sum(((words[..., None] >> shifts) & _U32(1)).astype(jnp.int32), axis=(1, 2))
+    # one reduction per bit: no (…, 32) intermediate (1 GB at L = 1024 with 16 chains)
+    per_lane = jnp.stack(
+        [jnp.sum(((words >> _U32(b)) & _U32(1)).astype(jnp.int32), axis=(1, 2)) for b in range(32)],
+        axis=1,
+    )
     return per_lane.reshape(-1, R, C).sum(axis=1).reshape(-1)
 
 
