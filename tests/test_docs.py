@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import doctest
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,31 @@ def test_every_command_has_a_page_in_the_nav():
     )
     for name in commands:
         assert f"guide/cli/{name}.md" in nav, f"docs/guide/cli/{name}.md is not in mkdocs.yml"
+
+
+def test_command_pages_show_the_current_help():
+    builder = _guide_builder()
+    stale = []
+    for name in _commands():
+        text = (DOCS / "guide" / "cli" / f"{name}.md").read_text()
+        blocks = builder.help_blocks(text)
+        assert any(cmd == name for cmd, _ in blocks), f"{name}.md has no help block"
+        for cmd, block in blocks:
+            if block != builder.fenced(builder.command_help(cmd)):
+                stale.append(cmd)
+    assert not stale, (
+        f"the --help of {stale} changed: run `python docs/_build_guide.py --help-only` "
+        "(and rerun the examples of the changed commands)"
+    )
+
+
+def test_command_pages_show_a_real_run():
+    # a generated run block, or (for a command too long to run for the guide) the
+    # output of a run pasted as `$ frg NAME ...`
+    for name in _commands():
+        text = (DOCS / "guide" / "cli" / f"{name}.md").read_text()
+        runs = re.findall(rf"^```text\n\$ frg {name}\b.*?\n(.+?)^```", text, re.S | re.M)
+        assert runs and all(out.strip() for out in runs), f"docs/guide/cli/{name}.md shows no run"
 
 
 @pytest.mark.slow
