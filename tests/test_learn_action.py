@@ -120,14 +120,14 @@ LPA_TOL = {2: (0.01, 0.1), 3: (0.05, 0.3)}
 def test_interacting_recovered_and_converges_in_layers(d, size, m2, lam, n):
     x, chains, _ = frg.phi4_samples(d, size, m2, lam, n, seed=3)
     hist = frg.mean_field_histogram(x, bins=30, chains=chains)
-    fits = {L: frg.fit_action(hist, d, size, layers=L) for L in (4, 16, None)}
+    fits = {L: frg.fit_action(hist, d, size, layers=L) for L in (8, 32, None)}
     cont = fits[None]
     assert cont.result == frg.RESULTS.successful
     truth = np.array([m2, lam])
     tol = 3 * np.asarray(cont.errors) + np.asarray(LPA_TOL[d])
     assert np.all(np.abs(np.asarray(cont.couplings) - truth) < tol)
     # the L-layer fits approach the continuum fit (first order in 1/L)
-    dist = [np.abs(np.asarray(fits[L].couplings - cont.couplings)) for L in (4, 16)]
+    dist = [np.abs(np.asarray(fits[L].couplings - cont.couplings)) for L in (8, 32)]
     assert np.all(dist[1] < dist[0])
 
 
