@@ -1,24 +1,23 @@
 """Benchmark: critical exponents of the O(N) model in LPA (Litim regulator).
 
-Measures (CPU unless JAX picks a GPU):
-- compile time and warm time of one exponent evaluation (default grid at d = 3:
-  M = 56, nu to ~1e-11), and on the coarser grid M = 32, L = 10 (the script prints the
-  largest |nu(M=32) - nu(default)| over the table: 9e-4, not converged at low d);
-- warm time with the exponential regulator (quadrature threshold functions);
-- a vmapped 10 x 10 (N, d) table (compile and warm; with the default grids by d,
-  ``frg.grid_degree``: one compiled call each for M = 96 (d = 2.6), 72 (d = 2.74) and
-  56 (d >= 2.89));
-- a straightforward NumPy/SciPy baseline of the *same* discretised fixed-point equation
-  (same Chebyshev grid and boundary row, ``scipy.optimize.root`` (hybr, its own
-  finite-difference Jacobian) from the profile 0.2(x − 0.6)(1 + x/10) (one of frg's
-  fall-back start vectors; frg's first guess is closer to the solution), no search or
-  continuation (it solves at (N, d) = (1, 3) only), stability matrix by forward finite
-  differences + ``numpy.linalg.eigvals``). Its ν is 3e-6 off (forward differences;
-  central ones are still 1.4e-7 off), so a second variant forms the stability matrix
-  from the closed-form Jacobian diag(a) + diag(b)D₁ + diag(c)D₂ (ν to 1e-12, the
-  accuracy frg delivers); the ratios are given against both.
+Every timed call is warm (one untimed call first; its time minus the warm median is
+reported as compile time), blocked with ``block_until_ready``, repeated the same
+number of times on both sides, and reported as median and best. A ratio is printed
+only between two solutions of the *same* problem at the *same* accuracy:
 
-Run: ``python benchmarks/bench_exponents.py`` from the repository root.
+- frg: ``frg.critical_exponents(frg.Litim(), N=1, d=3)`` (M = 56 Chebyshev grid, the
+  search from built-in guesses, stability matrix, ``eig``; ν to ~1e-12);
+- SciPy: the same discretised equations (same grid, same boundary row) at (N, d) =
+  (1, 3) only, ``scipy.optimize.root`` (hybr) from the profile 0.2(x − 0.6)(1 + x/10),
+  stability matrix from the closed-form Jacobian diag(a) + diag(b)D₁ + diag(c)D₂ and
+  ``numpy.linalg.eigvals`` (ν to ~1e-12, as frg). The forward-difference variant
+  (ν ~3e-6 off) is timed too but not compared (different accuracy).
+
+Other figures, each on its own (no ratio): N = 4, d = 3.5; the exponential regulator;
+a vmapped 10 × 10 (N, d) table (default grids by d, ``frg.grid_degree``).
+
+Run: ``python benchmarks/bench_exponents.py [--repeat 20] [--quick]`` from the
+repository root.
 """
 
 from __future__ import annotations
@@ -31,14 +30,14 @@ import numpy as np
 jax.config.update("jax_enable_x64", True)
 
 import scipy.optimize  # noqa: E402
-from _harness import run_cli, time_jax  # noqa: E402
+from _harness import run_cli  # noqa: E402
 
 import frg  # noqa: E402
-from frg._fixed_point.truncations import _cheb  # noqa: E402
+from frg._fixed_point._cheb import cheb  # noqa: E402
 
 
 def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0, jac="fd"):
-    """Same equations in NumPy; returns (nu, seconds, success).
+    """Same equations in NumPy; returns (nu, success).
 
     ``jac="fd"``: stability matrix by forward differences (h = 1e-7; ν ~3e-6 off);
     ``jac="exact"``: closed-form Jacobian of the collocation equations (ν to ~1e-12).
@@ -46,7 +45,7 @@ def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0, jac="fd"):
     from scipy.special import gamma
 
     c = 4.0 / d / (2 ** (d + 1) * np.pi ** (d / 2) * gamma(d / 2))  # Litim l_n(0)
-    t, D = _cheb(M)
+    t, D = cheb(M)
     x = 0.5 * L * (t + 1.0)
     D1 = D * (2.0 / L)
     D2 = D1 @ D1
@@ -65,7 +64,6 @@ def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0, jac="fd"):
 
     scale = 1.0 + x**p
     u0 = 0.2 * (x - 0.6) * (1.0 + 0.1 * x)
-    t0 = time.perf_counter()
     sol = scipy.optimize.root(lambda u: flow(u) / scale, u0, method="hybr", tol=1e-13)
     u = sol.x
     if jac == "exact":
@@ -91,86 +89,75 @@ def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0, jac="fd"):
             e[j] += h
             J[:, j] = (flow(e) - f0) / h
     th = -np.linalg.eigvals(J)
-    nu = 1.0 / np.max(th.real)
-    return nu, time.perf_counter() - t0, sol.success
+    return 1.0 / np.max(th.real), sol.success
+
+
+def stats(fn, repeats):
+    """(first-call seconds, median, best) of ``repeats`` warm calls after a first one."""
+    t0 = time.perf_counter()
+    out = jax.block_until_ready(fn())
+    first = time.perf_counter() - t0
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = jax.block_until_ready(fn())
+        times.append(time.perf_counter() - t0)
+    return first, float(np.median(times)), min(times), out
 
 
 def main(argv=None):
-    print(f"device: {jax.devices()[0]}")
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--quick", action="store_true", help="2 repeats, a 3 x 3 table")
+    args = ap.parse_args(argv)
+    rep = 2 if args.quick else args.repeat
+    print(f"device: {jax.devices()[0]}; {rep} warm repeats each, median / best")
     reg = frg.Litim()
-    comp, warm, ex = time_jax(lambda: frg.critical_exponents(reg, N=1.0, d=3.0), repeats=20)
-    print(f"single point N=1 d=3: nu = {float(ex.nu):.12f}  omega = {float(ex.omega):.10f}")
-    print(f"  Newton iterations (last solve): {int(ex.fixed_point.iterations)}")
-    print(f"  compile ~ {comp:.2f} s, warm {warm * 1e3:.1f} ms/point")
-    # warm time at other (N, d): same compiled program
-    _, warm2, _ = time_jax(lambda: frg.critical_exponents(reg, N=4.0, d=3.5), repeats=20)
-    print(f"  warm at N=4 d=3.5: {warm2 * 1e3:.1f} ms/point")
+    rows = []
 
-    Ns = np.geomspace(1.0, 1000.0, 10)
-    ds = np.linspace(2.6, 3.9, 10)
-    tcomp, twarm, tab = time_jax(lambda: frg.exponents_table(reg, Ns, ds), repeats=3)
-    ok = int(np.sum(np.asarray(tab.status) == 0))
-    print(f"10x10 table (vmapped): compile ~ {tcomp:.2f} s, warm {twarm:.3f} s")
-    print(f"  {ok}/100 classified Wilson-Fisher")
+    def row(task, first, med, best, **extra):
+        print(
+            f"{task}: compile ~ {max(first - med, 0):.2f} s, warm {med * 1e3:.2f} / "
+            f"{best * 1e3:.2f} ms " + " ".join(f"{k}={v}" for k, v in extra.items())
+        )
+        rows.append(
+            {
+                "task": task,
+                "compile_s": max(first - med, 0.0),
+                "median_ms": med * 1e3,
+                "best_ms": best * 1e3,
+                **extra,
+            }
+        )
 
-    # coarser grid where nu is still converged to 1e-7 (checked here over the whole table)
-    coarse = frg.LPA(M=32, L=10.0)
-    ccomp, cwarm, ex_c = time_jax(
-        lambda: frg.critical_exponents(reg, N=1.0, d=3.0, truncation=coarse)
-    )
-    _, ctab, tab_c = time_jax(
-        lambda: frg.exponents_table(reg, Ns, ds, truncation=coarse), repeats=3
-    )
-    dnu = float(np.max(np.abs(np.asarray(tab_c.nu) - np.asarray(tab.nu))))
-    okc = int(np.sum(np.asarray(tab_c.status) == 0))
-    print(f"grid M=32 L=10: nu = {float(ex_c.nu):.12f}, compile ~ {ccomp:.2f} s, ")
-    print(f"  warm {cwarm * 1e3:.1f} ms/point, table warm {ctab:.3f} s ({okc}/100 WF), ")
-    print(f"  max |nu(M=32) - nu(default grid)| over the table = {dnu:.1e}")
-    expo = frg.Wetterich()
-    _, ewarm, _ = time_jax(lambda: frg.critical_exponents(expo, N=1.0, d=3.0))
-    print(f"exponential regulator N=1 d=3 (M=56): warm {ewarm * 1e3:.1f} ms/point")
-
-    nus, tss, succ = [], [], []
-    for _ in range(5):
-        nu_s, ts, s = scipy_baseline()
-        nus.append(nu_s)
-        tss.append(ts)
-        succ.append(s)
-    ts = min(tss)
-    tse = min(scipy_baseline(jac="exact")[1] for _ in range(5))
-    nu_e = scipy_baseline(jac="exact")[0]
-    print(f"scipy baseline (same grid, FD stability): nu = {nus[0]:.12f} success={succ[0]}")
-    print(f"  {ts * 1e3:.1f} ms/point")
-    print(f"scipy baseline (closed-form stability Jacobian): nu = {nu_e:.12f}")
-    print(f"  {tse * 1e3:.1f} ms/point")
-    print(f"speed-up (single point N=1 d=3, warm): {ts / warm:.1f}x ", end="")
-    print(f"(exact-J baseline: {tse / warm:.1f}x)")
-    print(f"speed-up (single point N=4 d=3.5 vs the (1, 3) baseline): {ts / warm2:.1f}x")
-    print(f"speed-up (table, per point): {ts / (twarm / 100):.1f}x")
-    print(
-        f"speed-up (M=32 grid, single / table per point): {ts / cwarm:.1f}x / "
-        f"{ts / (ctab / 100):.1f}x"
-    )
-    return [
+    f, med, best, ex = stats(lambda: frg.critical_exponents(reg, N=1.0, d=3.0), rep)
+    row("frg LPA N=1 d=3 (Litim, M=56)", f, med, best, nu=float(ex.nu))
+    fs, meds, bests, (nu_e, ok) = stats(lambda: scipy_baseline(jac="exact"), rep)
+    row("SciPy same equations, closed-form J", fs, meds, bests, nu=float(nu_e), success=ok)
+    print(f"  |nu_frg - nu_scipy| = {abs(float(ex.nu) - nu_e):.1e} (same problem, same accuracy)")
+    print(f"  speed-up frg vs SciPy: median {meds / med:.1f}x, best {bests / best:.1f}x")
+    rows.append(
         {
-            "task": "single point N=1 d=3 (Litim, M=56)",
-            "compile_s": comp,
-            "warm_ms": warm * 1e3,
-            "nu": float(ex.nu),
-            "ratio_scipy": ts / warm,
-        },
-        {"task": "single point N=4 d=3.5", "warm_ms": warm2 * 1e3},
-        {
-            "task": "10x10 (N, d) table, vmapped",
-            "compile_s": tcomp,
-            "warm_ms": twarm * 1e3,
-            "wilson_fisher": ok,
-            "ratio_scipy": ts / (twarm / 100),
-        },
-        {"task": "exponential regulator N=1 d=3", "warm_ms": ewarm * 1e3},
-        {"task": "SciPy baseline, single point", "warm_ms": ts * 1e3, "nu": nus[0]},
-        {"task": "SciPy baseline, closed-form stability J", "warm_ms": tse * 1e3, "nu": nu_e},
-    ]
+            "task": "speed-up frg vs SciPy (same problem)",
+            "median_x": meds / med,
+            "best_x": bests / best,
+        }
+    )
+    ff, medf, bestf, (nu_f, _) = stats(lambda: scipy_baseline(jac="fd"), rep)
+    row("SciPy, forward-difference J (nu ~3e-6 off: not compared)", ff, medf, bestf, nu=float(nu_f))
+    f, med, best, ex2 = stats(lambda: frg.critical_exponents(reg, N=4.0, d=3.5), rep)
+    row("frg LPA N=4 d=3.5", f, med, best, nu=float(ex2.nu))
+    expo = frg.Exponential(a=1.0)
+    f, med, best, ex3 = stats(lambda: frg.critical_exponents(expo, N=1.0, d=3.0), rep)
+    row("frg LPA exponential a=1, N=1 d=3", f, med, best, nu=float(ex3.nu))
+    n = 3 if args.quick else 10
+    Ns, ds = np.geomspace(1.0, 1000.0, n), np.linspace(2.6, 3.9, n)
+    f, med, best, tab = stats(lambda: frg.exponents_table(reg, Ns, ds), max(1, rep // 5))
+    ok = int(np.sum(np.asarray(tab.result == frg.RESULTS.successful)))
+    row(f"frg {n}x{n} (N, d) table, vmapped", f, med, best, wilson_fisher=f"{ok}/{n * n}")
+    return rows
 
 
 if __name__ == "__main__":

@@ -10,10 +10,11 @@ Public API (re-exported from private modules, diffrax-style):
 - ML ↔ RG: Ising samplers (:func:`metropolis` with ``algorithm='packed'``,
   :func:`swendsen_wang`, :func:`wolff`), :func:`mehta_schwab`,
   :func:`block_size_vs_temperature`, :func:`pca_rg_flow`, :func:`vrg_analysis`
-- derivative expansion O(∂²): :func:`de2_fixed_point`, :func:`de2_exponents`,
-  :func:`de2_pms`, :func:`de2_cli_exponents` (see ``docs/de2.md``)
 - derivative expansion O(∂⁴), Ising: :func:`de4_fixed_point`, :func:`de4_exponents`
   (see ``docs/de4.md``)
+- fixed points and exponents: :func:`critical_exponents`, :func:`exponents_table`,
+  :func:`pms` with the truncations :class:`LPA`, :class:`LPAPrime`, :class:`Taylor`,
+  :class:`DE2` (O(∂²), see ``docs/de2.md``) of :class:`AbstractTruncation`
 """
 
 __version__ = "0.1.0"
@@ -65,13 +66,7 @@ from ._cascade.learn import (
     tree_level_fit as tree_level_fit,
 )
 from ._fixed_point.de2 import (
-    DE2PMS as DE2PMS,
-    DE2Exponents as DE2Exponents,
-    DE2FixedPoint as DE2FixedPoint,
-    de2_cli_exponents as de2_cli_exponents,
-    de2_exponents as de2_exponents,
-    de2_fixed_point as de2_fixed_point,
-    de2_pms as de2_pms,
+    DE2 as DE2,
 )
 from ._fixed_point.de4 import (
     DE4Exponents as DE4Exponents,
@@ -80,10 +75,11 @@ from ._fixed_point.de4 import (
     de4_fixed_point as de4_fixed_point,
 )
 from ._fixed_point.engine import (
-    STATUS as STATUS,
+    PMS as PMS,
     TRUNCATIONS as TRUNCATIONS,
     Exponents as Exponents,
     FixedPoint as FixedPoint,
+    check_exponents_inputs as check_exponents_inputs,
     critical_exponents as critical_exponents,
     exponents_table as exponents_table,
     find_fixed_point as find_fixed_point,
@@ -99,6 +95,7 @@ from ._fixed_point.truncations import (
     LPA as LPA,
     AbstractTruncation as AbstractTruncation,
     LPAPrime as LPAPrime,
+    by_grid_degree as by_grid_degree,
     grid_degree as grid_degree,
     with_grid_degree as with_grid_degree,
 )

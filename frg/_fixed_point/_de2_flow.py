@@ -19,11 +19,29 @@ from __future__ import annotations
 from .._flow.threshold import MomentumRule
 
 
-def de2_flow(rho, dmat, rule: MomentumRule, d, w, z, eta, *, frozen_z: bool = False):
+def asymptotic_powers(d, eta):
+    """Large-field powers (p_w, p_z, p_y) of w ~ ρ̃^{p_w}, z ~ ρ̃^{p_z}, ỹ ~ ρ̃^{p_y}: where
+    the loops vanish, ∂_t = 0 reads (η − 2)w + (d − 2 + η)ρ̃w' = 0, etc."""
+    s = d - 2.0 + eta
+    return (2.0 - eta) / s, -eta / s, -(d - 2.0 + 2.0 * eta) / s
+
+
+def second_derivative(dmat, f1, rho, power, bc: bool):
+    """f'' = D f' at the nodes; with ``bc`` the last node uses the large-field relation
+    ρ̃ f'' = (p − 1) f' of f ~ ρ̃^p instead (the outer boundary condition)."""
+    f2 = dmat @ f1
+    if not bc:
+        return f2
+    return f2.at[-1].set((power - 1.0) * f1[-1] / rho[-1])
+
+
+def de2_flow(rho, dmat, rule: MomentumRule, d, w, z, eta, *, frozen_z: bool = False, bc=False):
     """Right-hand sides ``(∂_t w, ∂_t z)`` at the collocation nodes ``rho`` (``∂_t z`` is
-    ``None`` when ``frozen_z``, where z ≡ 1 and the flow is the LPA one)."""
+    ``None`` when ``frozen_z``, where z ≡ 1 and the flow is the LPA one); ``bc``: the
+    last node with the large-field relations for w'' and z'' (:func:`second_derivative`)."""
+    pw, pz, _ = asymptotic_powers(d, eta)
     w1 = dmat @ w
-    w2 = dmat @ w1
+    w2 = second_derivative(dmat, w1, rho, pw, bc)
     z1 = dmat @ z
     r = rho[:, None]
     y = rule.y[None, :]
@@ -37,7 +55,7 @@ def de2_flow(rho, dmat, rule: MomentumRule, d, w, z, eta, *, frozen_z: bool = Fa
     f_w = (eta - 2.0) * w + (d - 2.0 + eta) * rho * w1 + i_w
     if frozen_z:
         return f_w, None
-    z2 = dmat @ z1
+    z2 = second_derivative(dmat, z1, rho, pz, bc)
     a = (3.0 * w1 + 2.0 * rho * w2)[:, None] + z1[:, None] * y
     v2 = 2.0 * r * a**2
     vk1 = 2.0 * r * z1[:, None] * a

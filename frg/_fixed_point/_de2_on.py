@@ -30,6 +30,7 @@ import jax.numpy as jnp
 from jax.custom_derivatives import SymbolicZero
 
 from .._flow.threshold import MomentumRule
+from ._de2_flow import asymptotic_powers, second_derivative
 
 _NE = 3  # components kept: longitudinal, external transverse, one generic transverse
 
@@ -150,16 +151,18 @@ def _loops_jvp(primals, tangents):
 _loops.defjvp(_loops_jvp, symbolic_zeros=True)
 
 
-def on_flow(N, rho, dmat, rule: MomentumRule, d, w, zt, yy, eta):
+def on_flow(N, rho, dmat, rule: MomentumRule, d, w, zt, yy, eta, *, bc=False):
     """``(∂_t w, ∂_t z, ∂_t ỹ)`` of the O(N) model at O(∂²), dimensionless (z = z_t,
     z_l = z + ρ̃ỹ); ``∂_t ỹ = (d − 2 + 2η) ỹ + (d − 2 + η) ρ̃ ỹ' + (ℓ_l − ℓ_t)/ρ̃`` with the
-    ρ̃ → 0 limit taken spectrally."""
+    ρ̃ → 0 limit taken spectrally; ``bc``: the last node with the large-field relations
+    for the second derivatives (``_de2_flow.second_derivative``)."""
+    pw, pz, py = asymptotic_powers(d, eta)
     w1 = dmat @ w
-    w2 = dmat @ w1
+    w2 = second_derivative(dmat, w1, rho, pw, bc)
     zt1 = dmat @ zt
-    zt2 = dmat @ zt1
+    zt2 = second_derivative(dmat, zt1, rho, pz, bc)
     yy1 = dmat @ yy
-    yy2 = dmat @ yy1
+    yy2 = second_derivative(dmat, yy1, rho, py, bc)
     zl = zt + rho * yy
     zl1 = zt1 + yy + rho * yy1
     dtr = rule.dt_r(eta)

@@ -22,10 +22,53 @@ import numpy as np
 
 from .. import _validate
 from .._flow.regulators import AbstractRegulator
+from .._flow.threshold import threshold
+from .._results import RESULTS
 from .._x64 import x64
-from ._de2_cheb import bary_weights_at, cheb_grid
+from ._cheb import bary_row as bary_weights_at, cheb_grid
 from ._de4_flow import NF, DE4Rule, J, de4_rule, local_data, loops, scaling
-from .de2 import _SHIFT, _default_rho_max, _spectral_tail, _thetas, de2_fixed_point
+from .de2 import DE2
+from .engine import critical_exponents
+
+_SHIFT = 1.0e6  # the normalisation's spurious eigenvalue is moved to θ = −_SHIFT
+
+
+def _default_rho_max(regulator, d) -> float:
+    return 2.7 * float(threshold(regulator, d, 0.0, 1))
+
+
+def _spectral_tail(f) -> float:
+    """Relative size of the top Chebyshev coefficients (≈ 1e-12 for a resolved solution)."""
+    f = np.asarray(f)
+    m = f.size - 1
+    c = np.polynomial.chebyshev.chebfit(np.cos(np.pi * np.arange(m + 1) / m), f, m)
+    return float(np.max(np.abs(c[-3:])) / np.max(np.abs(c)))
+
+
+def _thetas(jac, k):
+    ev = -np.linalg.eigvals(np.asarray(jac))
+    ev = ev[np.argsort(-ev.real)]
+    ev = ev[np.abs(ev + _SHIFT) > 1e-3 * _SHIFT]
+    return ev[:k]
+
+
+class _DE2Start(eqx.Module):
+    w: jax.Array
+    z: jax.Array
+    eta: jax.Array
+    rho0: jax.Array
+    status: str = eqx.field(static=True)
+
+
+def de2_fixed_point(regulator, *, d, grid, rho_max):
+    """The O(∂²) fixed point on this grid (``frg.DE2`` through the engine): the start."""
+    tr = DE2(grid=grid, rho_max=rho_max, on=False)
+    ex = critical_exponents(regulator, N=1.0, d=d, truncation=tr)
+    f = tr.fields(ex.fixed_point.params, regulator, 1.0, d)
+    ok = bool(ex.result == RESULTS.successful)
+    status = "success" if ok else RESULTS[ex.result]
+    return _DE2Start(f["w"], f["z"], f["eta"], ex.fixed_point.kappa, status)
+
 
 __all__ = ["DE4FixedPoint", "DE4Exponents", "de4_fixed_point", "de4_exponents"]
 

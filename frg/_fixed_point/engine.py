@@ -1,8 +1,9 @@
 """Fixed points of dimensionless flows and their critical exponents.
 
-Given a truncation (``frg.truncations``: the full function u(ρ̃) on a Chebyshev grid,
-LPA or LPA'; ``frg.taylor.Taylor``: polynomial around the minimum) the scaling
-solution is a root of ``truncation.residual(params, regulator, N, d)``. It is found
+Given a truncation (:class:`AbstractTruncation`, whose docstring is the contract: LPA
+and LPA' (the full function u(ρ̃) on a Chebyshev grid), Taylor (polynomial around the
+minimum), DE2 (O(∂²) derivative expansion)) the scaling solution is a root of
+``truncation.residual(params, context, N, d)``. It is found
 without user input by *continuation*: Newton from the built-in guess at the reference
 point (N, d) = (1, 3), where the guess lies in the Wilson–Fisher basin, then damped
 Newton along the path N_s = N^s, d_s = 3 + s (d − 3) up to s = 1 (adaptive steps, a
@@ -11,16 +12,18 @@ around one optimistix solve (``_search``).
 
 Stability: the flow rows linearised, the slaved unknowns eliminated through the
 constraint rows (Schur complement) → matrix A; θ_i = −eig(A), sorted by decreasing
-real part; ν = 1/θ_1, ω = −θ_2 (``docs/theory/conventions.md``).
+real part; ν = 1/θ_1, ω = −θ_2 (conventions: ``docs/theory/conventions.md``).
 
-Classification (``FixedPoint.status``): 0 Wilson–Fisher (converged, u ≢ 0, exactly
-one relevant direction θ > 0, one node of u); 1 Newton did not converge; 2 Gaussian
-(u ≡ 0); 3 another fixed point (multicritical: more than one relevant direction, or a
-spurious discrete solution); 4 non-finite (pole of the propagator).
+Classification (``FixedPoint.result``, a ``frg.RESULTS`` member): ``successful`` (the
+Wilson–Fisher point: converged, p ≢ 0, exactly one relevant direction θ > 0, one node
+of u); ``not_converged`` (Newton / continuation failed); ``gaussian`` (p ≡ 0);
+``other_fixed_point`` (more than one relevant direction, or a spurious discrete
+solution); ``nonfinite`` (pole of the propagator).
 
 Derivatives w.r.t. regulator parameters, N or d flow through the implicit function
 theorem (``frg._newton.attach_implicit``) and the eigenvalue perturbation formula
-dθ = vᵀ dA w/(vᵀ w) (left/right eigenvectors), never through Newton iterates.
+dθ = vᵀ dA w/(vᵀ w) (left/right eigenvectors), never through Newton iterates; the
+principle of minimal sensitivity (:func:`pms`) finds the zero of that gradient.
 
 Reference: D. F. Litim, Nucl. Phys. B 631, 128 (2002); C. Bervillier, A. Jüttner,
 D. F. Litim, Nucl. Phys. B 783, 213 (2007); J. Borchardt, B. Knorr, Phys. Rev. D 91,
@@ -29,7 +32,6 @@ D. F. Litim, Nucl. Phys. B 783, 213 (2007); J. Borchardt, B. Knorr, Phys. Rev. D
 
 from __future__ import annotations
 
-import time
 from functools import partial
 
 import equinox as eqx
@@ -41,17 +43,20 @@ from jax import lax
 
 from .. import _validate
 from .._flow.regulators import AbstractRegulator
+from .._results import RESULTS
 from .._x64 import as_float64, x64
 from ._newton import ACCEPT, attach_implicit, newton
+from .de2 import DE2
 from .taylor import Taylor
 from .truncations import LPA, AbstractTruncation, LPAPrime, by_grid_degree, grid_degree
 
 __all__ = [
     "FixedPoint",
     "Exponents",
-    "STATUS",
+    "PMS",
     "TRUNCATIONS",
     "make_truncation",
+    "check_exponents_inputs",
     "find_fixed_point",
     "critical_exponents",
     "stability_matrix",
@@ -59,14 +64,6 @@ __all__ = [
     "pms",
     "plot_nu_vs_d",
 ]
-
-STATUS = {
-    0: "wilson-fisher",
-    1: "not-converged",
-    2: "gaussian",
-    3: "other-fixed-point",
-    4: "non-finite",
-}
 
 
 #: CLI/registry of truncations: name -> factory(order) (extendable, e.g. "de2").
@@ -79,6 +76,7 @@ TRUNCATIONS = {
     "lpa": lambda order=None: LPA(),
     "lpa-prime": lambda order=None: LPAPrime(),
     "taylor": _taylor,
+    "de2": lambda order=None: DE2(),
 }
 
 
@@ -99,7 +97,7 @@ class FixedPoint(eqx.Module):
         kappa: dimensionless minimum ρ̃_0; residual: final residual norm (weighted);
         iterations: Newton iterations of the last continuation step;
         n_relevant: number of θ with Re θ > 0; nodes: sign changes of u;
-        status: int code (see ``STATUS``).
+        result: a ``frg.RESULTS`` member (``successful``: the Wilson–Fisher point).
     """
 
     params: jax.Array
@@ -109,12 +107,7 @@ class FixedPoint(eqx.Module):
     iterations: jax.Array
     n_relevant: jax.Array
     nodes: jax.Array
-    status: jax.Array
-
-    @property
-    def status_name(self) -> str:
-        """Status as text (concrete values only)."""
-        return STATUS[int(self.status)]
+    result: RESULTS
 
 
 class Exponents(eqx.Module):
@@ -124,7 +117,7 @@ class Exponents(eqx.Module):
         nu: 1/θ_1; omega: −θ_2; eta: anomalous dimension;
         theta: the leading θ_i (complex, sorted by decreasing real part);
         vectors: right eigenvectors (columns, over the dynamic couplings);
-        fixed_point: the :class:`FixedPoint`; status: as ``fixed_point.status``.
+        fixed_point: the :class:`FixedPoint`; result: as ``fixed_point.result``.
     """
 
     nu: jax.Array
@@ -133,24 +126,15 @@ class Exponents(eqx.Module):
     theta: jax.Array
     vectors: jax.Array
     fixed_point: FixedPoint
-    status: jax.Array
+    result: RESULTS
 
 
-def _prepare(truncation, regulator, d):
-    prep = getattr(truncation, "prepare", None)
-    return regulator if prep is None else prep(regulator, d)
-
-
-def _weighted(truncation, regulator, N, d):
+def _weighted(truncation):
     """Newton's function: residual / row_scale, args = (context, N, d)."""
-    scale = getattr(truncation, "row_scale", None)
 
     def fun(p, a):
         ctx, n, dd = a
-        r = truncation.residual(p, ctx, n, dd)
-        if scale is not None:
-            r = r / scale(ctx, n, dd)
-        return r
+        return truncation.residual(p, ctx, n, dd) / truncation.row_scale(ctx, n, dd)
 
     return fun
 
@@ -227,6 +211,7 @@ def _search(
     from_reference,
     reference_only=False,
     adaptive=True,
+    direct=False,
 ):
     """Wilson–Fisher search: one ``while_loop`` around one damped Newton solve
     (:func:`frg._newton.newton`), so the solver is compiled once.
@@ -251,6 +236,9 @@ def _search(
     |F| < ``_FTOL_MID``, the last at |F| < ``_FTOL``. Gives up when h < 1/``steps``
     (1/(4 steps) if not ``adaptive``) or after ``len(G) + 3·steps`` solves.
 
+    ``direct``: ``G[0]`` is a solution near the target (another regulator, as in
+    :func:`pms`): the first solve is at the target itself.
+
     Returns (params, |F| (inf if the target was not reached), iterations of the last solve).
     """
     # the root gets its derivative from ``attach_implicit`` at the target, never from here
@@ -258,7 +246,9 @@ def _search(
     nG = G.shape[0]
     h_min = 1.0 / steps if adaptive else 0.25 / steps
     budget = nG + 3 * steps
-    if adaptive:
+    if direct:
+        h0 = jnp.asarray(1.0)
+    elif adaptive:
         h0 = jnp.where(d < 3.0, jnp.minimum(1.0, 0.15 / jnp.where(d < 3.0, 3.0 - d, 1.0)), 1.0)
     else:
         h0 = jnp.asarray(1.0 / steps)
@@ -270,7 +260,7 @@ def _search(
         ref = phase == 0
         s_new = jnp.where(ref, 0.0, jnp.where(s + h > 1.0 - 1e-9, 1.0, s + h))
         n_s, d_s = N**s_new, 3.0 + s_new * (d - 3.0)
-        args = (_prepare(truncation, reg, d_s), n_s, d_s)
+        args = (truncation.prepare(reg, d_s), n_s, d_s)
         ratio = jnp.where(s > s_prev, (s_new - s) / jnp.where(s > s_prev, s - s_prev, 1.0), 0.0)
         pred = p + ratio * (p - prev)
         better = jnp.sum(fun(pred, args) ** 2) < jnp.sum(fun(p, args) ** 2)
@@ -345,10 +335,7 @@ def _search(
 
 
 def _guesses(truncation, regulator):
-    guesses = getattr(truncation, "initial_guesses", None)
-    if guesses is None:
-        return truncation.initial_guess(regulator, 1.0, 3.0)[None]
-    return guesses(regulator, 1.0, 3.0)
+    return truncation.initial_guesses(regulator, 1.0, 3.0)
 
 
 def _reference(truncation, regulator, fun):
@@ -362,8 +349,8 @@ def _reference(truncation, regulator, fun):
     )
 
 
-def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=True):
-    fun = _weighted(truncation, regulator, N, d)
+def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=True, direct=False):
+    fun = _weighted(truncation)
     if g is None and not adaptive:  # vmap-friendly: reference in its own loop, then steps
         g = _reference(truncation, regulator, fun)
     if g is None:  # reference solve and adaptive continuation in one loop
@@ -371,10 +358,19 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
         p, nrm, its = _search(truncation, regulator, fun, N, d, steps, G, from_reference=False)
     else:
         p, nrm, its = _search(
-            truncation, regulator, fun, N, d, steps, g[None], from_reference=True, adaptive=adaptive
+            truncation,
+            regulator,
+            fun,
+            N,
+            d,
+            steps,
+            g[None],
+            from_reference=True,
+            adaptive=adaptive,
+            direct=direct,
         )
     ok_conv = nrm < ACCEPT
-    ctx = _prepare(truncation, regulator, d)
+    ctx = truncation.prepare(regulator, d)
     # value p; derivative w.r.t. (regulator, N, d) by the implicit function theorem
     p = attach_implicit(fun, p, (ctx, N, d))
     A = stability_matrix(truncation, p, ctx, N, d)
@@ -383,16 +379,18 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
     nodes = truncation.nodes(p, ctx, N, d)
     finite = jnp.all(jnp.isfinite(p)) & jnp.all(jnp.isfinite(A))
     gauss = jnp.max(jnp.abs(p)) < 1e-8
-    status = jnp.where(
+    wf = (n_rel == 1) & (nodes == 1)
+    R = RESULTS
+    result = R.where(
         ~finite,
-        4,
-        jnp.where(
+        R.nonfinite,
+        R.where(
             ~ok_conv,
-            1,
-            jnp.where(gauss, 2, jnp.where((n_rel == 1) & (nodes == 1), 0, 3)),
+            R.not_converged,
+            R.where(gauss, R.gaussian, R.where(wf, R.successful, R.other_fixed_point)),
         ),
     )
-    eta = truncation.eta(p)
+    eta = truncation.eta(p, ctx)
     fp = FixedPoint(
         params=p,
         eta=eta,
@@ -401,28 +399,55 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
         iterations=its,
         n_relevant=n_rel,
         nodes=nodes,
-        status=status,
+        result=result,
     )
-    ex = Exponents(
+    return Exponents(
         nu=1.0 / th[0].real,
         omega=-th[1].real,
         eta=eta,
         theta=th,
         vectors=W,
         fixed_point=fp,
-        status=status,
+        result=result,
     )
-    return ex
 
 
 _solve_jit = eqx.filter_jit(_solve)
 
 
-def _check(regulator, N, d):
-    """Validate N and d (scalars or arrays), then the regulator in d dimensions."""
-    _validate.in_range("N", N, 1.0, 1000.0)
-    _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
-    _check_regulator(regulator, d)
+def _raise(out, throw: bool):
+    """``out`` unchanged; with ``throw``, an error carrying the message of ``out.result``
+    when it is not ``successful`` (``equinox`` runtime error, as diffrax/optimistix)."""
+    if not throw:
+        return out
+    return out.result.error_if(out, out.result != RESULTS.successful)
+
+
+@x64
+def check_exponents_inputs(regulator, *, N=1.0, d=3.0, truncation=None) -> None:
+    """Raise ``ValueError`` (naming the argument and its valid range) unless
+    :func:`critical_exponents` accepts these inputs; N and d may be arrays (a sweep's
+    values). Compiles nothing beyond the regulator's own check.
+
+    Example:
+        >>> frg.check_exponents_inputs(frg.Litim(), N=[1.0, 2.0], d=3.0)
+    """
+    _check_inputs(_default(truncation, d, N), regulator, N, d)
+
+
+def _check_inputs(truncation, regulator, N, d):
+    """Validate the concrete ones of N, d (scalars or arrays) and the regulator, then let
+    the truncation check what it needs (all before compiling)."""
+    if _concrete(N):
+        _validate.in_range("N", N, 1.0, 1000.0)
+    if _concrete(d):
+        _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
+    if not isinstance(truncation, AbstractTruncation):
+        raise ValueError(f"truncation must be an frg truncation; got {truncation!r}")
+    if _concrete(regulator, d):
+        _check_regulator(regulator, d)
+    if _concrete(regulator, N, d):
+        truncation.check(regulator, np.asarray(N, float), np.asarray(d, float))
 
 
 def _check_regulator(regulator, d):
@@ -437,6 +462,17 @@ def _concrete(*xs):
     return not any(isinstance(x, jax.core.Tracer) for x in leaves)
 
 
+def _default(truncation, d, N=None):
+    """The truncation to solve with: the given one specialised to (N, d)
+    (:meth:`AbstractTruncation.for_inputs`), by default LPA on the grid degree for d
+    (M = 56 when d is traced)."""
+    if truncation is None:
+        return LPA(M=grid_degree(d)) if _concrete(d) else LPA()
+    if not isinstance(truncation, AbstractTruncation):
+        raise ValueError(f"truncation must be an frg truncation; got {truncation!r}")
+    return truncation.for_inputs(N if _concrete(N) else None, d if _concrete(d) else None)
+
+
 @x64
 def critical_exponents(
     regulator: AbstractRegulator,
@@ -446,6 +482,7 @@ def critical_exponents(
     truncation: AbstractTruncation | None = None,
     steps: int = 8,
     n_theta: int = 6,
+    throw: bool = False,
 ) -> Exponents:
     """Wilson–Fisher fixed point and critical exponents of the O(N) model.
 
@@ -457,28 +494,25 @@ def critical_exponents(
         truncation: ``frg.LPA()`` (default, with the grid degree
             :func:`frg.grid_degree` (d): 56 for d ≥ 2.8, up to 112 below 2.6, so that ν
             is converged to ≤ 4e-8; with a traced d, M = 56), ``frg.LPAPrime()``,
-            ``frg.Taylor(order)``. A truncation passed in is used as given.
+            ``frg.Taylor(order)``, ``frg.DE2()``. A truncation passed in is used as given.
         steps: continuation from (N, d) = (1, 3): the step in s starts as a direct jump
             and is halved on failure, never below 1/steps (:func:`exponents_table`: fixed
             steps 1/steps). n_theta: how many θ to return.
+        throw: raise if the result is not ``frg.RESULTS.successful`` (default: report it
+            in ``.result``).
 
     Returns:
-        :class:`Exponents` (``.status == 0`` for a Wilson–Fisher point).
+        :class:`Exponents` (``.result == frg.RESULTS.successful`` for a Wilson–Fisher point).
 
     Example:
         >>> ex = frg.critical_exponents(frg.Litim(), N=1, d=3)
-        >>> float(ex.nu)   # 0.6495617738...
+        >>> round(float(ex.nu), 10)
+        0.6495617739
 
     Reference: D. F. Litim, Nucl. Phys. B 631, 128 (2002).
     """
-    if _concrete(N):  # each argument may be traced on its own (vmap over N, d or a)
-        _validate.in_range("N", N, 1.0, 1000.0)
-    if _concrete(d):
-        _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
-    if truncation is None:  # the grid degree for d (M = 56 when d is traced: d ≥ 2.8)
-        truncation = LPA(M=grid_degree(d)) if _concrete(d) else LPA()
-    if _concrete(regulator, d):
-        _check_regulator(regulator, d)
+    truncation = _default(truncation, d, N)
+    _check_inputs(truncation, regulator, N, d)
     # concrete call: jump-first adaptive continuation in one loop. Traced N, d or regulator
     # (the caller's jit/vmap/grad, e.g. `frg sweep`): the table's scheme, whose cost under
     # vmap does not hinge on the slowest member's failed jumps (jit(vmap) of 100 points:
@@ -487,25 +521,21 @@ def critical_exponents(
     # concrete inputs as NumPy float64 scalars (traced like jax arrays by filter_jit,
     # without an eager device transfer each)
     N, d = as_float64(N), as_float64(d)
-    return _solve_jit(truncation, regulator, N, d, steps, n_theta, adaptive=adaptive)
+    ex = _solve_jit(truncation, regulator, N, d, steps, n_theta, adaptive=adaptive)
+    return _raise(ex, throw)
 
 
 @x64
-def find_fixed_point(
-    regulator: AbstractRegulator,
-    *,
-    N=1.0,
-    d=3.0,
-    truncation: AbstractTruncation | None = None,
-    steps: int = 8,
-) -> FixedPoint:
+def find_fixed_point(regulator, *, N=1.0, d=3.0, truncation=None, steps=8, throw=False):
     """The Wilson–Fisher scaling solution (see :func:`critical_exponents`); a :class:`FixedPoint`.
 
     Example:
         >>> fp = frg.find_fixed_point(frg.Litim(), N=2, d=3)
-        >>> fp.status_name   # 'wilson-fisher'
+        >>> bool(fp.result == frg.RESULTS.successful)
+        True
     """
-    return critical_exponents(regulator, N=N, d=d, truncation=truncation, steps=steps).fixed_point
+    ex = critical_exponents(regulator, N=N, d=d, truncation=truncation, steps=steps, throw=throw)
+    return ex.fixed_point
 
 
 @x64
@@ -524,17 +554,19 @@ def exponents_table(
     (:func:`frg.grid_degree`): one vmapped call per degree present (at most four), so a
     table reaching d < 2.8 stays converged to 1e-8 in ν there and costs the finer grid
     only in those columns. ``vectors`` and ``fixed_point.params`` then have the length
-    of the largest grid (shorter ones zero-padded at the end).
+    of the largest grid (shorter ones zero-padded at the end). Each point carries its
+    own ``result``.
 
     Example:
         >>> tab = frg.exponents_table(frg.Litim(), [1, 2, 3], [2.8, 3.0])
-        >>> tab.nu.shape   # (3, 2)
+        >>> tab.nu.shape
+        (3, 2)
     """
     Ns = np.asarray(Ns, dtype=float)
     ds = np.asarray(ds, dtype=float)
-    _check(regulator, Ns, ds)
+    _check_inputs(_default(truncation, ds, Ns), regulator, Ns, ds)
     if truncation is not None:
-        groups = {truncation: np.arange(len(ds))}
+        groups = {_default(truncation, ds, Ns): np.arange(len(ds))}
     else:  # the default: columns grouped by grid degree
         groups = {LPA(M=M): cols for M, cols in by_grid_degree(ds).items()}
     if len(groups) == 1:
@@ -560,12 +592,71 @@ def _table(truncation, regulator, Ns, ds, steps):
 @eqx.filter_jit
 def _table_jit(truncation, regulator, Ns, ds, steps):
     # the reference solve at (1, 3) is shared by all (N, d): once, outside the vmap
-    g = _reference(truncation, regulator, _weighted(truncation, regulator, 1.0, 3.0))
+    g = _reference(truncation, regulator, _weighted(truncation))
 
     def one(n, dd):
         return _solve(truncation, regulator, n, dd, steps, 4, g, adaptive=False)
 
     return jax.vmap(one)(Ns, ds)
+
+
+class PMS(eqx.Module):
+    """Principle-of-minimal-sensitivity point of an exponent over a regulator parameter.
+
+    Attributes:
+        a: the parameter with dX/da = 0; value: X(a); derivative: dX/da there;
+        exponents: the :class:`Exponents` at ``a``; iterations: bisection steps;
+        result: ``frg.RESULTS`` (``pms_failed`` if the bisection did not converge).
+    """
+
+    a: jax.Array
+    value: jax.Array
+    derivative: jax.Array
+    exponents: Exponents
+    iterations: jax.Array
+    result: RESULTS
+
+
+_WHICH = ("nu", "eta", "omega")
+
+
+def _pms_value(truncation, family, N, d, start, which):
+    """a ↦ (X(a), dX/da): the fixed point from ``start`` (a solution at a nearby a), X
+    differentiated through it (implicit function theorem, eigenvalue perturbation)."""
+
+    def value(a):
+        ex = _solve(truncation, family(a), N, d, 8, 4, g=start, direct=True)
+        return getattr(ex, which), ex
+
+    def val_grad(a):
+        (x, ex), g = jax.value_and_grad(value, has_aux=True)(a)
+        return x, g, ex
+
+    return val_grad
+
+
+@eqx.filter_jit
+def _pms_ends(truncation, family, N, d, start, which, ends):
+    val_grad = _pms_value(truncation, family, N, d, start, which)
+    return jax.vmap(lambda a: val_grad(a)[1])(ends)
+
+
+@eqx.filter_jit
+def _pms_solve(truncation, family, N, d, start, which, lo, hi, flip, tol, max_steps):
+    val_grad = _pms_value(truncation, family, N, d, start, which)
+    solver = optx.Bisection(rtol=tol, atol=tol, flip=flip)
+    sol = optx.root_find(
+        lambda a, _: val_grad(a)[1],
+        solver,
+        0.5 * (lo + hi),
+        options={"lower": lo, "upper": hi},
+        max_steps=max_steps,
+        throw=False,
+    )
+    x, g, ex = val_grad(sol.value)
+    ok = sol.result == optx.RESULTS.successful
+    result = RESULTS.where(ok, ex.result, RESULTS.pms_failed)
+    return PMS(sol.value, x, g, ex, sol.stats["num_steps"], result)
 
 
 @x64
@@ -574,75 +665,82 @@ def pms(
     lower: float,
     upper: float,
     *,
+    which: str = "nu",
     N=1.0,
     d=3.0,
     truncation: AbstractTruncation | None = None,
     tol: float = 1e-8,
     max_steps: int = 60,
-):
-    """Principle of minimal sensitivity: the parameter a in [lower, upper] with dν/da = 0.
+    throw: bool = False,
+) -> PMS:
+    """Principle of minimal sensitivity: the parameter a in [lower, upper] with dX/da = 0,
+    X = ν, η or ω, for any truncation.
 
-    ``family(a)`` returns a regulator (e.g. ``lambda a: frg.Wetterich(a=a)``).
-    dν/da comes from ``jax.grad`` through the fixed point (implicit differentiation);
-    its root in [lower, upper] is found by ``optimistix.root_find`` with
-    ``optimistix.Bisection`` (the bracket must change sign; Newton on dν/da would
-    need second derivatives, which the implicit/eigenvalue rules do not provide).
+    ``family(a)`` returns a regulator (e.g. ``lambda a: frg.Wetterich(a=a)``). dX/da
+    comes from ``jax.grad`` through the fixed point (implicit differentiation) and, for ν
+    and ω, the eigenvalue derivative; its root in [lower, upper] is found by
+    ``optimistix.root_find`` with ``optimistix.Bisection`` (the bracket must change
+    sign; Newton on dX/da would need second derivatives, which the implicit/eigenvalue
+    rules do not provide). The fixed point at each a starts from the one at the
+    bracket's midpoint.
 
     Args:
-        family: a → regulator; lower, upper: bracket; N, d; truncation (default LPA);
-        tol: bracket width (relative to max(1, |a|)); max_steps: bisection steps.
+        family: a → regulator; lower, upper: bracket; which: ``"nu"``, ``"eta"`` or
+        ``"omega"``; N, d; truncation (default LPA on :func:`frg.grid_degree` (d));
+        tol: bracket width (relative to max(1, |a|)); max_steps: bisection steps;
+        throw: raise if the result is not successful.
 
     Returns:
-        dict with ``a``, ``nu``, ``dnu_da`` (at the PMS point), ``iterations``, ``status``.
+        :class:`PMS` (``a``, ``value``, ``derivative``, ``exponents``, ``result``).
 
     Example:
-        >>> frg.pms(lambda a: frg.Wetterich(a=a), 4.0, 16.0)["a"]   # ≈ 6.016
+        >>> res = frg.pms(lambda a: frg.Wetterich(a=a), 4.0, 16.0, truncation=frg.LPA(M=32))
+        >>> round(float(res.a), 2)
+        6.02
+
+    Reference: P. M. Stevenson, Phys. Rev. D 23, 2916 (1981); L. Canet, B. Delamotte,
+    D. Mouhanna, J. Vidal, Phys. Rev. D 67, 065004 (2003).
     """
+    if which not in _WHICH:
+        raise ValueError(f"which must be one of {list(_WHICH)}; got {which!r}")
+    lo, hi = float(lower), float(upper)
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise ValueError(f"bracket must satisfy lower < upper; got [{lower}, {upper}]")
     _validate.in_range("N", N, 1.0, 1000.0)
     _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
-    truncation = LPA(M=grid_degree(d)) if truncation is None else truncation
+    truncation = _default(truncation, d, N)
+    for a in (lo, 0.5 * (lo + hi), hi):
+        _check_inputs(truncation, family(a), N, d)
     NN, dd = jnp.asarray(float(N)), jnp.asarray(float(d))
-
-    def val_grad(a):
-        return jax.value_and_grad(lambda aa: _solve(truncation, family(aa), NN, dd, 8, 4).nu)(a)
-
-    g_ends = jax.jit(jax.vmap(lambda a: val_grad(a)[1]))(jnp.asarray([lower, upper], float))
-    g0, g1 = (float(x) for x in g_ends)
+    mid = _solve_jit(truncation, family(0.5 * (lo + hi)), NN, dd, 8, 4)
+    if not bool(mid.result == RESULTS.successful):
+        raise ValueError(
+            f"no Wilson–Fisher fixed point at the bracket's midpoint a = {0.5 * (lo + hi)}: "
+            f"{RESULTS[mid.result]}"
+        )
+    start = mid.fixed_point.params
+    g0, g1 = (
+        float(x) for x in _pms_ends(truncation, family, NN, dd, start, which, jnp.asarray([lo, hi]))
+    )
     if not np.sign(g0) * np.sign(g1) < 0:
         raise ValueError(
-            f"dnu/da does not change sign on [{lower}, {upper}] (dnu/da = {g0:.3g}, {g1:.3g}); "
-            "choose a bracket around the PMS point"
+            f"d{which}/da does not change sign on [{lower}, {upper}] (d{which}/da = {g0:.3g}, "
+            f"{g1:.3g}); choose a bracket around the PMS point"
         )
-
-    @jax.jit
-    def solve(lo, hi):
-        solver = optx.Bisection(rtol=tol, atol=tol, flip=bool(g0 > 0))
-        sol = optx.root_find(
-            lambda a, _: val_grad(a)[1],
-            solver,
-            0.5 * (lo + hi),
-            options={"lower": lo, "upper": hi},
-            max_steps=max_steps,
-            throw=False,
-        )
-        nu, g = val_grad(sol.value)
-        return sol.value, nu, g, sol.stats["num_steps"], sol.result == optx.RESULTS.successful
-
-    a, nu, g, it, ok = solve(jnp.asarray(float(lower)), jnp.asarray(float(upper)))
-    return {
-        "a": float(a),
-        "nu": float(nu),
-        "dnu_da": float(g),
-        "iterations": int(it),
-        "status": "success" if bool(ok) else "max-steps",
-    }
-
-
-def timed(fn, *args, **kwargs):
-    """(result, seconds) with ``block_until_ready``."""
-    t0 = time.perf_counter()
-    out = jax.block_until_ready(fn(*args, **kwargs))
-    return out, time.perf_counter() - t0
+    out = _pms_solve(
+        truncation,
+        family,
+        NN,
+        dd,
+        start,
+        which,
+        jnp.asarray(lo),
+        jnp.asarray(hi),
+        bool(g0 > 0),
+        tol,
+        max_steps,
+    )
+    return _raise(out, throw)
 
 
 def plot_nu_vs_d(regulator=None, Ns=(1, 2, 3, 4, 10, 100), ds=None, *, path=None, truncation=None):
@@ -665,7 +763,7 @@ def plot_nu_vs_d(regulator=None, Ns=(1, 2, 3, 4, 10, 100), ds=None, *, path=None
     tab = exponents_table(regulator, Ns, ds, truncation=truncation)
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for i, n in enumerate(Ns):
-        ok = np.asarray(tab.status[i]) == 0
+        ok = np.asarray(tab.result == RESULTS.successful)[i]
         ax.plot(ds[ok], np.asarray(tab.nu[i])[ok], label=f"N = {n:g}")
     ax.plot(ds, 1.0 / (ds - 2.0), "k--", lw=0.8, label="N = ∞: 1/(d−2)")
     ax.set_ylim(0.45, 2.2)

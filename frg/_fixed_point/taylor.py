@@ -47,9 +47,6 @@ class Taylor(AbstractTruncation):
     def prepare(self, regulator, d):
         return _rules(regulator, d)
 
-    def initial_guess(self, regulator, N, d):
-        return self.initial_guesses(regulator, N, d)[0]
-
     def initial_guesses(self, regulator, N, d):
         rules = _rules(regulator, d)
         S = rho_scale(rules, N, d)
@@ -89,7 +86,7 @@ class Taylor(AbstractTruncation):
         ba = Fj[1:] + (j + 1) * a_next * bk
         return jnp.concatenate([bk[None], ba, params[n][None]])
 
-    def eta(self, params):
+    def eta(self, params, context=None):
         return params[self.order]
 
     def kappa(self, params, regulator, N, d):

@@ -1,94 +1,149 @@
-"""Truncations of the dimensionless O(N) flow: the interface the fixed-point finder uses.
+"""Truncations of the dimensionless O(N) flow: the interface of the fixed-point engine.
 
-A truncation is an ``equinox.Module`` (static configuration only) that turns the
-scaling form of a flow into a finite vector equation. Its unknowns ``params`` are a
-1-D array ordered as
-
-    params = [dynamic couplings (n_flow entries); slaved unknowns (n_params − n_flow)]
-
-and ``residual(params, regulator, N, d)`` returns an array of the same length ordered
-
-    [∂_t of each dynamic coupling (n_flow rows); constraints (boundary conditions, the
-     η equation, ...)].
-
-A fixed point is a root of the residual. The stability matrix is the linearisation of
-the flow rows with the slaved unknowns eliminated through the constraint rows (a Schur
-complement, see ``frg.fixed_point.stability_matrix``); θ_i = −eigenvalues.
-
-A derivative-expansion truncation with fields (u, z, y) plugs in by storing the three
-functions' nodal values as dynamic couplings, the boundary conditions and the η
-normalisation condition (e.g. z(κ) = 1) as constraints, and returning η from
-:meth:`AbstractTruncation.eta`.
-
-Implemented here: :class:`LPA` / :class:`LPAPrime`, the full function u(ρ̃) on a
-Chebyshev–Gauss–Lobatto grid. :class:`frg.taylor.Taylor` is the polynomial one.
+:class:`AbstractTruncation` is the contract (its docstring); :class:`LPA` / :class:`LPAPrime`
+(the full function u(ρ̃) on a Chebyshev–Gauss–Lobatto grid) implement it here,
+``Taylor`` (polynomial about the minimum) and ``DE2`` (O(∂²)) in their own modules.
 """
 
 from __future__ import annotations
 
 import abc
 import dataclasses
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _validate
 from .._flow.regulators import AbstractRegulator
 from .._flow.scaling import FlowRules, eta_lpa_prime, flow_rules, lpa_flow
+from ._cheb import cheb
 
 __all__ = ["AbstractTruncation", "LPA", "LPAPrime", "rho_scale"]
 
 
 class AbstractTruncation(eqx.Module):
-    """Interface of a truncation (see the module docstring for the ordering contract).
+    """A truncation of the dimensionless O(N) flow: the contract of the fixed-point engine.
 
-    Subclasses implement ``n_params``, ``n_flow``, ``initial_guess``, ``residual``,
-    ``eta``, ``kappa`` (the dimensionless minimum ρ̃_0) and ``potential`` (u(ρ̃) on an
-    array of ρ̃, for summaries/plots). ``name`` is the CLI label.
+    A truncation is an immutable ``equinox.Module`` (static configuration only) that
+    turns the scaling form of a flow into a square system ``F(p) = 0`` of ``n_params``
+    equations. The engine (``frg.critical_exponents``, ``frg.find_fixed_point``,
+    ``frg.exponents_table``, ``frg.pms``) calls exactly the methods below, nothing else.
+
+    **Unknowns** ``p`` (1-D array, length :attr:`n_params`), ordered
+
+        p = [dynamic couplings (n_flow entries); slaved unknowns (n_params − n_flow)]
+
+    Dynamic couplings are the quantities whose flow is linearised (nodal values of u,
+    z, ..., Taylor couplings); slaved unknowns are fixed by algebraic conditions (η, ...).
+    Quantities fixed by a normalisation (e.g. z(ρ̃_n) = 1) are not unknowns at all.
+
+    **Residual rows** ``residual(p, context, N, d)`` (same length), ordered
+
+        [∂_t of each dynamic coupling (n_flow rows, unscaled); constraint rows]
+
+    A fixed point is a root of the residual. The flow rows must be the true ∂_t of the
+    couplings (not rescaled): the **stability matrix** is the Schur complement of the
+    slaved unknowns, ``A = J_ff − J_fs J_ss⁻¹ J_sf`` (J = ∂residual/∂p, f = flow rows ×
+    dynamic couplings, s = constraint rows × slaved unknowns), θ_i = −eig(A) sorted by
+    decreasing real part, ν = 1/θ_1, ω = −θ_2. Example: with the η normalisation
+    z(ρ̃_n) = 1, z(ρ̃_n) is not an unknown, η is a slaved unknown and its constraint row
+    is the flow ∂_t z(ρ̃_n) = 0.
+
+    **Context**: :meth:`prepare` turns (regulator, d) into what :meth:`residual`,
+    :meth:`row_scale`, :meth:`eta`, :meth:`kappa` and :meth:`nodes` receive as
+    ``context`` (default: the regulator itself); the engine builds it once per (regulator,
+    d) and may trace and differentiate it (regulator parameters, d).
+    :meth:`check`, :meth:`initial_guesses` and :meth:`potential` take the regulator.
+
+    Every method except :meth:`check` must be traceable (``jit``/``vmap``/``grad``) in
+    ``p``, N, d and the regulator's parameters; N is real (N ≥ 1).
+
+    Required: :attr:`n_params`, :attr:`n_flow`, :meth:`initial_guesses`,
+    :meth:`residual`, :meth:`eta`, :meth:`kappa`, :meth:`potential`. Defaults:
+    :meth:`for_inputs` (self), :meth:`check` (nothing), :meth:`prepare` (the regulator),
+    :meth:`row_scale` (ones), :meth:`nodes` (1), :attr:`spectral_check` (True). ``name``
+    is the CLI label.
+
+    Order of calls: ``tr = truncation.for_inputs(N, d)``; ``tr.check(regulator, N, d)``
+    (eager); then, compiled: ``ctx = tr.prepare(regulator, d)``, Newton on
+    ``tr.residual(p, ctx, N, d) / tr.row_scale(ctx, N, d)`` from
+    ``tr.initial_guesses(regulator, 1, 3)`` along the continuation, ``tr.nodes`` in the
+    acceptance test, then at the root ``tr.eta``, ``tr.kappa`` and the stability matrix.
     """
 
     name: str = eqx.field(static=True, default="")
 
     #: Whether the reference solve of the fixed-point search checks the stability
     #: spectrum (exactly one relevant direction) before it accepts a start vector, on
-    #: top of one node and u ≢ 0. ``True`` unless those two alone single out the
+    #: top of one node and p ≢ 0. ``True`` unless those two alone single out the
     #: Wilson–Fisher root (a subclass that sets ``False`` should say what it measured);
     #: the final classification always uses the spectrum.
     spectral_check: ClassVar[bool] = True
 
     @property
     @abc.abstractmethod
-    def n_params(self) -> int: ...
+    def n_params(self) -> int:
+        """Number of unknowns (and of residual rows)."""
 
     @property
     @abc.abstractmethod
-    def n_flow(self) -> int: ...
+    def n_flow(self) -> int:
+        """Number of dynamic couplings (= flow rows); the rest are slaved unknowns."""
+
+    def check(self, regulator: AbstractRegulator, N, d) -> None:
+        """Raise ``ValueError`` if the truncation cannot use ``regulator`` at (N, d).
+
+        Called by the engine before anything is compiled, with concrete N and d (arrays
+        for a table; the regulator's own ``check(d)`` is done by the engine).
+        """
+
+    def for_inputs(self, N, d) -> AbstractTruncation:
+        """The truncation to solve with at these N and d (concrete scalars or arrays;
+        ``None`` when traced), e.g. with a static layout chosen from N. Called by the
+        engine before compiling; default: ``self``."""
+        return self
+
+    def prepare(self, regulator: AbstractRegulator, d) -> Any:
+        """The (regulator, d)-dependent context of the other methods (default: ``regulator``)."""
+        return regulator
 
     @abc.abstractmethod
-    def initial_guess(self, regulator: AbstractRegulator, N, d) -> jax.Array:
-        """A starting vector for Newton, traceable in N, d (no user input)."""
+    def initial_guesses(self, regulator: AbstractRegulator, N, d) -> jax.Array:
+        """Start vectors for Newton at (N, d) = (1, 3), shape (n_guesses, n_params).
+
+        The engine tries them in order (one ``while_loop``, no host loop) until one
+        converges to a plausible root (:meth:`nodes` = 1, p ≢ 0, and one relevant
+        direction if :attr:`spectral_check`), then continues it to the target (N, d).
+        """
 
     @abc.abstractmethod
-    def residual(self, params, regulator: AbstractRegulator, N, d) -> jax.Array:
-        """[flow rows; constraint rows], zero at a fixed point."""
+    def residual(self, params, context, N, d) -> jax.Array:
+        """[flow rows (∂_t of the dynamic couplings); constraint rows], zero at a fixed point."""
+
+    def row_scale(self, context, N, d) -> jax.Array:
+        """Positive weights dividing the residual rows in Newton's norm (default: ones).
+        They change only the convergence test, not the root or the stability matrix."""
+        return jnp.ones((self.n_params,))
 
     @abc.abstractmethod
-    def eta(self, params) -> jax.Array:
+    def eta(self, params, context) -> jax.Array:
         """Anomalous dimension η at ``params`` (0 in LPA)."""
 
     @abc.abstractmethod
-    def kappa(self, params, regulator, N, d) -> jax.Array:
+    def kappa(self, params, context, N, d) -> jax.Array:
         """Dimensionless minimum ρ̃_0 of the potential (0 if u > 0 everywhere)."""
 
     @abc.abstractmethod
     def potential(self, params, regulator, N, d, rho) -> jax.Array:
-        """u(ρ̃) = U'(ρ̃) at the points ``rho``."""
+        """u(ρ̃) = U'(ρ̃) at the points ``rho`` (a read-out for summaries and plots)."""
 
-    def nodes(self, params, regulator, N, d) -> jax.Array:
-        """Number of sign changes of u on the truncation's domain (1 for Wilson–Fisher)."""
-        return jnp.asarray(0)
+    def nodes(self, params, context, N, d) -> jax.Array:
+        """Number of sign changes of u (1 at the Wilson–Fisher point). The default, 1,
+        accepts every root; a truncation with spurious roots should count."""
+        return jnp.asarray(1)
 
 
 def _rules(regulator_or_rules, d) -> FlowRules:
@@ -101,19 +156,6 @@ def _rules(regulator_or_rules, d) -> FlowRules:
 def rho_scale(rules: FlowRules, N, d):
     """Natural unit of ρ̃: ``S = (N + 2) ℓ_2^{(0)}(0)/(d − 2)`` (≈ the large-N minimum)."""
     return (N + 2.0) * rules.l0(0.0, 2) / (d - 2.0)
-
-
-def _cheb(M: int):
-    """Chebyshev–Gauss–Lobatto points t ∈ [−1, 1] (increasing) and differentiation matrix."""
-    t = -np.cos(np.pi * np.arange(M + 1) / M)
-    c = np.ones(M + 1)
-    c[0] = c[-1] = 2.0
-    c = c * (-1.0) ** np.arange(M + 1)
-    T = np.tile(t, (M + 1, 1)).T
-    dT = T - T.T
-    D = np.outer(c, 1.0 / c) / (dT + np.eye(M + 1))
-    D = D - np.diag(D.sum(axis=1))
-    return t, D
 
 
 class LPA(AbstractTruncation):
@@ -152,6 +194,10 @@ class LPA(AbstractTruncation):
     name: str = eqx.field(static=True, default="lpa")
     bc: bool = eqx.field(static=True, default=True)
 
+    def __check_init__(self):
+        _validate.integer("M", self.M, 8, 400)
+        _validate.in_range("L", self.L, 0.0, low_open=True)
+
     @property
     def n_params(self):
         return self.M + 2
@@ -162,7 +208,7 @@ class LPA(AbstractTruncation):
 
     def _grid(self):
         """Mapped Chebyshev grid x(t) = c(1+t)/(1−t+δ), x ∈ [0, L], and d/dx, d²/dx² matrices."""
-        t, D = _cheb(self.M)
+        t, D = cheb(self.M)
         c, L = self.c, self.L
         if c is None:
             x = 0.5 * L * (t + 1.0)
@@ -189,12 +235,6 @@ class LPA(AbstractTruncation):
     def _split(self, params):
         return params[: self.M + 1], params[self.M + 1]
 
-    def initial_guess(self, regulator, N, d):
-        x, _, _ = self._grid()
-        # large-N-like profile: one node at x ≈ 1, growing like x^{2/(d-2)} far out
-        u = 0.2 * (x - 1.5) * (1.0 + 0.1 * x)
-        return jnp.concatenate([u, jnp.zeros((1,))])
-
     def initial_guesses(self, regulator, N, d):
         """A small batch of guesses: first (x − 0.6)(0.4 + 0.2x) (close to the Wilson–Fisher
         solution at (N, d) = (1, 3) in units of S: node at x ≈ 0.6, u ~ 0.2x² far out), then
@@ -212,7 +252,7 @@ class LPA(AbstractTruncation):
         return jnp.stack([jnp.concatenate([u, jnp.zeros((1,))]) for u in rows])
 
     def prepare(self, regulator, d):
-        """The regulator- and d-dependent context (threshold rules), built once per solve."""
+        """The threshold rules of ``regulator`` in ``d`` dimensions (the context)."""
         return _rules(regulator, d)
 
     def residual(self, params, regulator, N, d):
@@ -241,7 +281,7 @@ class LPA(AbstractTruncation):
     def _coeffs(self, u):
         """Chebyshev coefficients of the interpolant of nodal values u."""
         M = self.M
-        t, _ = _cheb(M)
+        t, _ = cheb(M)
         k = np.arange(M + 1)
         Tm = np.cos(np.outer(np.arccos(np.clip(t, -1, 1)), k))  # Tm[j, k] = T_k(t_j)
         return jnp.linalg.solve(jnp.asarray(Tm), u)
@@ -274,7 +314,7 @@ class LPA(AbstractTruncation):
         lam = jnp.where(has, fp(jnp.where(has, x0, 1.0)), du[0]) / S
         return S * x0, lam
 
-    def eta(self, params):
+    def eta(self, params, context=None):
         return self._split(params)[1]
 
     def kappa(self, params, regulator, N, d):

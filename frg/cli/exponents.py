@@ -22,18 +22,27 @@ def register(subparsers) -> None:
 
 def add_arguments(p) -> None:
     """The options of ``frg exponents`` (shared with ``frg sweep exponents``)."""
-    from frg import TRUNCATIONS
+    from frg import REGULATORS, TRUNCATIONS
 
     p.add_argument("--N", type=float, default=1.0, help="number of components, 1 <= N <= 1000")
     p.add_argument("--d", type=float, default=3.0, help="dimension, 2 < d < 4")
-    p.add_argument("--regulator", default="litim", help="litim | exponential | power")
-    p.add_argument("--a", type=float, default=None, help="exponential regulator prefactor a")
+    p.add_argument("--regulator", default="litim", choices=sorted(REGULATORS))
+    p.add_argument(
+        "--a",
+        type=float,
+        default=None,
+        help="prefactor a of the exponential (a e^{-y}) or wetterich (a y/(e^{y^b}-1)) "
+        "regulator; with --truncation de2, a given --a means no PMS",
+    )
+    p.add_argument("--b", type=float, default=None, help="exponent b of the wetterich regulator")
+    p.add_argument("--n", type=float, default=None, help="power n of the power regulator")
     p.add_argument(
         "--truncation",
         default="lpa",
-        choices=[*sorted(TRUNCATIONS), "de2"],
+        choices=sorted(TRUNCATIONS),
         help="lpa (full function, Chebyshev grid) | lpa-prime | taylor --order n | de2 "
-        "(O(d^2) derivative expansion, U, Z, Y; exponential regulator at its PMS a by default)",
+        "(O(d^2) derivative expansion; without --a the regulator prefactor at its PMS "
+        "point for nu)",
     )
     p.add_argument(
         "--order", type=int, default=None, help="Taylor order n (with --truncation taylor)"
@@ -42,15 +51,29 @@ def add_arguments(p) -> None:
         "--M",
         type=int,
         default=None,
-        help="Chebyshev degree of the grid (default: frg.grid_degree(d), 56 for d >= 2.8)",
+        help="Chebyshev degree of the grid (default: frg.grid_degree(d) for lpa, "
+        "frg.DE2's default for de2)",
     )
     p.add_argument("--plot", default=None, help="write a plot of u*(rho) to this file (png)")
 
 
-def _regulator(args, a):
+#: the regulator options (beyond --a) each regulator takes
+_REGULATOR_OPTIONS = {"exponential": ("a",), "wetterich": ("a", "b"), "power": ("n",)}
+
+
+def _regulator(args, a=None):
+    """The regulator named by ``--regulator`` with its options (``a``: overrides ``--a``)."""
     import frg
 
-    return frg.make_regulator(args.regulator, **({} if a is None else {"a": a}))
+    a = args.a if a is None else a
+    given = {"a": a, "b": args.b, "n": args.n}
+    allowed = _REGULATOR_OPTIONS.get(args.regulator, ())
+    for key, value in given.items():
+        if value is not None and key not in allowed:
+            raise ValueError(f"--{key} does not apply to the {args.regulator} regulator")
+    return frg.make_regulator(
+        args.regulator, **{k: given[k] for k in allowed if given[k] is not None}
+    )
 
 
 def _truncation(args, d=None):
@@ -58,17 +81,16 @@ def _truncation(args, d=None):
     a grid truncation gets :func:`frg.grid_degree` of the lowest ``d``)."""
     import dataclasses
 
-    from frg import _validate, make_truncation
-    from frg._fixed_point.truncations import with_grid_degree
+    from frg import make_truncation, with_grid_degree
 
     if args.truncation == "taylor" and args.order is None:
         raise ValueError("--truncation taylor needs --order n (n >= 2)")
     tr = make_truncation(args.truncation, args.order)
     if args.M is not None:
-        _validate.integer("M", args.M, 8, 400)
-        if not hasattr(tr, "M"):
+        field = {"lpa": "M", "lpa-prime": "M", "de2": "grid"}.get(args.truncation)
+        if field is None:
             raise ValueError(f"--M applies to grid truncations, not {args.truncation!r}")
-        return dataclasses.replace(tr, M=args.M)
+        return dataclasses.replace(tr, **{field: args.M})
     # default grid degree for the (lowest) dimension asked for (frg.grid_degree)
     return tr if d is None else with_grid_degree(tr, d)
 
@@ -79,27 +101,22 @@ SWEEP_OUTPUTS = ("nu", "omega", "eta", "theta", "status")
 
 
 def check_params(args, params) -> None:
-    """Validate every swept value eagerly (before compiling): N, d ranges, a > 0."""
+    """Validate every swept value eagerly (before compiling): N, d ranges, the regulator."""
     import numpy as np
 
-    from frg import _validate
+    from frg import check_exponents_inputs
 
     for name in params:
         if name not in _SWEEPABLE:
             raise ValueError(
                 f"--param {name}: sweepable options of exponents are {list(_SWEEPABLE)}"
             )
-    if args.truncation == "de2":
-        raise ValueError("frg sweep exponents supports --truncation lpa | lpa-prime | taylor")
-    _truncation(args)
-    _validate.in_range("N", params.get("N", args.N), 1.0, 1000.0)
+    tr = _truncation(args)
+    Ns = np.unique(params.get("N", args.N))
     ds = np.unique(params.get("d", args.d))
-    _validate.in_range("d", ds, 2.0, 4.0, low_open=True, high_open=True)
     for a in np.unique(params["a"]) if "a" in params else [args.a]:
-        if a is not None:
-            _validate.in_range("a", a, 0.0, low_open=True)
-        for d in ds:
-            _regulator(args, None if a is None else float(a)).check(float(d))
+        reg = _regulator(args, None if a is None else float(a))
+        check_exponents_inputs(reg, N=Ns, d=ds, truncation=tr)
 
 
 #: ``frg sweep exponents`` groups points by grid degree only when at least this many
@@ -116,7 +133,7 @@ def sweep_groups(args, params):
     (:data:`GROUP_MIN_POINTS` points per extra group move to a smaller grid than the
     lowest d's). ``None`` (one group, the lowest d's grid) otherwise, for ``--M``, or a
     non-grid truncation."""
-    from frg._fixed_point.truncations import by_grid_degree
+    from frg import by_grid_degree
 
     if "d" not in params or args.M is not None or args.truncation not in ("lpa", "lpa-prime"):
         return None
@@ -145,7 +162,8 @@ def sweep_function(args, swept):
             "omega": ex.omega,
             "eta": ex.eta,
             "theta": jnp.real(ex.theta)[:4],
-            "status": jnp.asarray(ex.status, jnp.int32),
+            # the index of the frg.RESULTS member (0: successful)
+            "status": jnp.asarray(ex.result._value, jnp.int32),
         }
 
     task = (
@@ -155,42 +173,94 @@ def sweep_function(args, swept):
     return fn, task
 
 
-def _run(args) -> dict:
-    from frg import STATUS, _validate, critical_exponents
+class _CompileTimer:
+    """Seconds spent tracing, lowering and compiling (JAX's monitoring events) while
+    active: the union of the event intervals, so nested traces count once."""
 
-    _validate.in_range("N", args.N, 1.0, 1000.0)
-    _validate.in_range("d", args.d, 2.0, 4.0, low_open=True, high_open=True)
-    if args.truncation == "de2":
-        return _run_de2(args)
-    reg = _regulator(args, args.a)
-    reg.check(args.d)
+    def __enter__(self):
+        import jax
+
+        self.intervals = []
+
+        def listener(event, secs, **kwargs):
+            if event.startswith(("/jax/core/compile", "/jax/compilation_cache")):
+                now = time.perf_counter()
+                self.intervals.append((now - secs, now))
+
+        self._listener = listener
+        jax.monitoring.register_event_duration_secs_listener(listener)
+        return self
+
+    def __exit__(self, *exc):
+        import jax
+
+        jax.monitoring.unregister_event_duration_listener(self._listener)
+
+    @property
+    def seconds(self) -> float:
+        total, end = 0.0, -np.inf
+        for a, b in sorted(self.intervals):
+            if b > end:
+                total += b - max(a, end)
+                end = b
+        return total
+
+
+def _run(args) -> dict:
+    import frg
+
     tr = _truncation(args, args.d)
-    progress(f"compiling the fixed-point solver ({args.truncation}, {args.regulator})")
+    pms_search = args.truncation == "de2" and args.a is None
+    reg = None if pms_search else _regulator(args)
+    progress(
+        f"compiling and solving ({args.truncation}, {args.regulator}"
+        + (", PMS in a for nu)" if pms_search else ")")
+    )
     t0 = time.perf_counter()
-    ex = jax.block_until_ready(critical_exponents(reg, N=args.N, d=args.d, truncation=tr))
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    ex = jax.block_until_ready(critical_exponents(reg, N=args.N, d=args.d, truncation=tr))
-    warm = time.perf_counter() - t0
-    status = int(ex.status)
+    with _CompileTimer() as timer:
+        if pms_search:
+            lo, hi = _PMS_BRACKET.get(args.regulator, (None, None))
+            if lo is None:
+                raise ValueError(
+                    f"--truncation de2 without --a: PMS is defined for {sorted(_PMS_BRACKET)}"
+                )
+            res = frg.pms(
+                lambda a: _regulator(args, a),
+                lo,
+                hi,
+                which="nu",
+                N=args.N,
+                d=args.d,
+                truncation=tr,
+            )
+            ex, a = res.exponents, float(res.a)
+            result = res.result
+        else:
+            ex = frg.critical_exponents(reg, N=args.N, d=args.d, truncation=tr)
+            a, result = args.a, ex.result
+        ex = jax.block_until_ready(ex)
+    total = time.perf_counter() - t0
+    ok = bool(result == frg.RESULTS.successful)
     fp = ex.fixed_point
     theta = np.asarray(ex.theta)
     out = {
-        "status": "success" if status == 0 else STATUS[status],
+        "status": "success" if ok else frg.result_message(result),
         "N": args.N,
         "d": args.d,
         "regulator": args.regulator,
+        "a": a,
+        "pms": pms_search,
         "truncation": args.truncation,
-        "M": getattr(tr, "M", None),  # grid degree (frg.grid_degree(d) unless --M)
+        "M": getattr(tr, "M", getattr(tr, "grid", None)),  # grid degree
         "nu": float(ex.nu),
         "omega": float(ex.omega),
         "eta": float(ex.eta),
         "theta": [float(t) for t in theta.real],
         "theta_imag": [float(t) for t in theta.imag],
-        "solve_seconds": warm,
-        "compile_seconds": max(first - warm, 0.0),
+        "compile_seconds": timer.seconds,
+        "solve_seconds": max(total - timer.seconds, 0.0),
         "fixed_point": {
-            "kind": STATUS[status],
+            "kind": frg.result_name(fp.result),
             "kappa": float(fp.kappa),
             "n_relevant": int(fp.n_relevant),
             "nodes": int(fp.nodes),
@@ -198,44 +268,29 @@ def _run(args) -> dict:
             "newton_iterations": int(fp.iterations),
         },
     }
-    if hasattr(tr, "potential"):
-        rho = np.linspace(0.0, 3.0 * float(fp.kappa) if float(fp.kappa) > 0 else 1.0, 7)
-        u = np.asarray(tr.potential(fp.params, reg, args.N, args.d, rho))
-        out["fixed_point"]["rho"] = rho.tolist()
-        out["fixed_point"]["u"] = u.tolist()
-        if args.plot:
-            import matplotlib
+    reg = _regulator(args, a)
+    rho = np.linspace(0.0, 3.0 * float(fp.kappa) if float(fp.kappa) > 0 else 1.0, 7)
+    u = np.asarray(tr.potential(fp.params, reg, args.N, args.d, rho))
+    out["fixed_point"]["rho"] = rho.tolist()
+    out["fixed_point"]["u"] = u.tolist()
+    if args.plot:
+        import matplotlib
 
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
 
-            rr = np.linspace(0.0, float(rho[-1]), 200)
-            fig, ax = plt.subplots(figsize=(5, 3.5))
-            ax.plot(rr, np.asarray(tr.potential(fp.params, reg, args.N, args.d, rr)))
-            ax.axhline(0, color="k", lw=0.5)
-            ax.set_xlabel(r"$\tilde\rho$")
-            ax.set_ylabel(r"$u^*(\tilde\rho)$")
-            ax.set_title(f"N={args.N:g}, d={args.d:g}: nu={float(ex.nu):.6f}")
-            fig.tight_layout()
-            fig.savefig(args.plot, dpi=120)
-            out["plot"] = args.plot
+        rr = np.linspace(0.0, float(rho[-1]), 200)
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        ax.plot(rr, np.asarray(tr.potential(fp.params, reg, args.N, args.d, rr)))
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_xlabel(r"$\tilde\rho$")
+        ax.set_ylabel(r"$u^*(\tilde\rho)$")
+        ax.set_title(f"N={args.N:g}, d={args.d:g}: nu={float(ex.nu):.6f}")
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=120)
+        out["plot"] = args.plot
     return out
 
 
-def _run_de2(args) -> dict:
-    """``--truncation de2``: the O(∂²) derivative expansion (frg.de2), timed warm."""
-    from frg._fixed_point.de2 import de2_cli_exponents
-
-    kw = dict(N=int(args.N), d=args.d, regulator=args.regulator, alpha=args.a)
-    if args.M is not None:
-        kw["grid"] = args.M
-    progress("compiling and solving the O(d^2) fixed point (PMS search unless --a is given)")
-    t0 = time.perf_counter()
-    out = de2_cli_exponents(**kw)
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    out = de2_cli_exponents(**kw)
-    warm = time.perf_counter() - t0
-    out["solve_seconds"] = warm
-    out["compile_seconds"] = max(first - warm, 0.0)
-    return out
+#: PMS brackets in the regulator prefactor a for ``--truncation de2`` without ``--a``
+_PMS_BRACKET = {"exponential": (0.5, 4.0), "wetterich": (1.0, 4.0)}
