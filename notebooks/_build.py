@@ -267,16 +267,16 @@ family = lambda a: frg.Wetterich(a=jax.numpy.asarray(a, dtype=float))
 a_s = np.geomspace(1.0, 16.0, 9)
 nu_a = np.array([float(frg.critical_exponents(family(a), N=1, d=3.0, truncation=frg.LPA(M=M)).nu) for a in a_s])
 best = frg.pms(family, 2.0, 12.0, N=1, d=3.0, truncation=frg.LPA(M=M), tol=1e-6)
-print("PMS:", best)
+print(f"PMS: a = {float(best.a):.6f}, nu = {float(best.value):.10f}, dnu/da = {float(best.derivative):.2g}")
 fig, ax = plt.subplots(figsize=(5.5, 4))
 ax.semilogx(a_s, nu_a, "o-", label="nu(a), Wetterich family")
-ax.semilogx([float(best["a"])], [float(best["nu"])], "r*", ms=12, label="PMS: dnu/da = 0")
+ax.semilogx([float(best.a)], [float(best.value)], "r*", ms=12, label="PMS: dnu/da = 0")
 ax.axhline(float(ex.nu), color="gray", ls=":", label="Litim")
 ax.set(xlabel="regulator prefactor a", ylabel="nu (LPA, N = 1, d = 3)"); ax.legend()
 # the findings: nu(a) has a minimum (the PMS point, near a = 6) that lies above the Litim value
-assert 4.0 < float(best["a"]) < 8.0 and abs(float(best["dnu_da"])) < 1e-6
-assert np.all(np.isfinite(nu_a)) and np.all(nu_a >= float(best["nu"]) - 1e-9)
-assert float(best["nu"]) > float(ex.nu)""",
+assert 4.0 < float(best.a) < 8.0 and abs(float(best.derivative)) < 1e-6
+assert np.all(np.isfinite(nu_a)) and np.all(nu_a >= float(best.value) - 1e-9)
+assert float(best.value) > float(ex.nu)""",
         ),
     ],
 )

@@ -178,8 +178,9 @@ class DE2(AbstractTruncation):
 
     def fields(self, params, regulator, N, d) -> dict:
         """The fixed-point functions on the grid: ``rho``, ``w`` (= u'), ``z``, ``y``, ``eta``."""
-        rho, _, e = self._grid(self.prepare(regulator, d), N)
-        w, z, y, eta = self._unpack(params, e)
+        tr = self.for_inputs(N, d)
+        rho, _, e = tr._grid(tr.prepare(regulator, d), N)
+        w, z, y, eta = tr._unpack(params, e)
         return {"rho": rho, "w": w, "z": z, "y": y, "eta": eta}
 
     # ---------------------------------------------------------------- contract
