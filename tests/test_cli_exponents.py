@@ -106,4 +106,4 @@ def test_sweep_exponents_bad_input(tmp_path, capsys):
         assert match in json.loads(capsys.readouterr().out)["error"]
     argv = ["sweep", "exponents", "--regulator", "wetterich", "--param", "a=-1,2"]
     assert main([*argv, "--out", str(tmp_path), "--json"]) == 2
-    assert "a must lie" in json.loads(capsys.readouterr().out)["error"]
+    assert "a must be finite and > 0" in json.loads(capsys.readouterr().out)["error"]

@@ -72,10 +72,11 @@ class DE2(AbstractTruncation):
 
     The regulator must be smooth (the flow needs g'').
 
-    Example:
-        >>> ex = frg.critical_exponents(frg.Exponential(a=1.0), N=1, d=3, truncation=frg.DE2())
-        >>> round(float(ex.nu), 7), round(float(ex.eta), 7)
-        (0.627803, 0.0451291)
+    Example (``frg.critical_exponents(frg.Exponential(a=1.0), N=1, d=3,
+    truncation=frg.DE2())`` gives ν = 0.627802996, η = 0.0451291491, see docs/de2.md):
+        >>> tr = frg.DE2().for_inputs(N=2.0, d=3.0)   # the O(N) layout: w, z, ỹ; η
+        >>> tr.on, tr.n_flow, tr.n_params
+        (True, 98, 99)
 
     Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 67, 065004 (2003).
     """

@@ -694,7 +694,8 @@ def pms(
         :class:`PMS` (``a``, ``value``, ``derivative``, ``exponents``, ``result``).
 
     Example:
-        >>> res = frg.pms(lambda a: frg.Wetterich(a=a), 4.0, 16.0, truncation=frg.LPA(M=32))
+        >>> tr = frg.LPA(M=24)
+        >>> res = frg.pms(lambda a: frg.Wetterich(a=a), 4.0, 16.0, truncation=tr, tol=1e-4)
         >>> round(float(res.a), 2)
         6.02
 
@@ -749,7 +750,9 @@ def plot_nu_vs_d(regulator=None, Ns=(1, 2, 3, 4, 10, 100), ds=None, *, path=None
     Returns ``(fig, table)``; saves the figure to ``path`` if given.
 
     Example:
-        >>> fig, tab = frg.fixed_point.plot_nu_vs_d(path="nu_vs_d.png")
+        >>> fig, tab = frg.plot_nu_vs_d(Ns=(1, 2), ds=[3.0, 3.5])
+        >>> tab.nu.shape
+        (2, 2)
     """
     import matplotlib
 
