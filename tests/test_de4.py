@@ -231,3 +231,16 @@ def test_frozen_w_is_de2_and_de4_approaches_the_bootstrap():
         x2, x4 = float(x2), float(x4)
         assert abs(x4 - boot) < abs(x2 - boot)
         assert abs(x4 - boot) < 0.5 * abs(x4 - x2)
+
+
+@pytest.mark.slow
+def test_near_four_dimensions():
+    """d = 3.9 (ε = 0.1): η → 0 and ν → 1/2 as in the ε-expansion, η = ε²/54 + O(ε³),
+    1/ν = 2 − ε/3 − 19ε²/162 + O(ε³) (ν = 0.50878), ω = ε + O(ε²). Same grid and
+    regulator as the test above: no new compilation."""
+    ex = frg.de4_exponents(frg.Wetterich(a=2.0), d=3.9, grid=16)
+    assert ex.status == "success"
+    eps = 0.1
+    assert 0.0 < float(ex.eta) < 1.5 * eps**2 / 54
+    assert abs(float(ex.nu) - 1.0 / (2.0 - eps / 3 - 19 * eps**2 / 162)) < 2e-4
+    assert abs(float(ex.omega) - eps) < 0.1 * eps
