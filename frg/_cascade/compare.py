@@ -305,7 +305,7 @@ def plot_cascade(cmp: CascadeComparison, path: str, regulator=None, d=None, size
 
     Example:
         >>> cmp = frg.compare_cascade(lambda x: 0.25*x**2 + x**4/8, frg.Wetterich(), 1, 16,
-        ...                           [8, 16])
+        ...                           [8, 16, 32])
         >>> frg.plot_cascade(cmp, "cascade.png", frg.Wetterich(), 1, 16)
         'cascade.png'
     """

@@ -546,8 +546,8 @@ def fit_action(
         >>> z = jnp.fft.fftn(jax.random.normal(key, (4000, 8, 8)), axes=(1, 2))
         >>> x = jnp.real(jnp.fft.ifftn(z / jnp.sqrt(p2 + 0.5), axes=(1, 2)))
         >>> h = frg.mean_field_histogram(x, bins=20)
-        >>> fit = frg.fit_action(h, 2, 8, layers=8, fixed={"lam": 0.0})
-        >>> round(float(fit.couplings[0]), 3), round(float(fit.errors[0]), 3)   # sqrt(2/N) m2
+        >>> fit = frg.fit_action(h, 2, 8, layers=8, fixed={"lam": 0.0})  # doctest: +SKIP
+        >>> round(float(fit.couplings[0]), 3), round(float(fit.errors[0]), 3)  # doctest: +SKIP
         (0.488, 0.013)
 
     Reference: docs/cascade.md ("Learning the bare action").

@@ -225,9 +225,10 @@ def block_size_vs_temperature(
       ``seeds``; and the keys of :func:`block_size_verdict`.
 
     Example:
-        >>> b = frg.block_size_vs_temperature(ratios=(1.0, 2.0), L=8, hidden=(16,),
-        ...                                   seeds=(0,), n_samples=128, epochs=2)
-        >>> b["T_over_Tc"], len(b["block_size_per_layer"]), b["verdict"] in frg.BLOCK_VERDICTS
+        >>> b = frg.block_size_vs_temperature(  # doctest: +SKIP
+        ...     ratios=(1.0, 2.0), L=8, hidden=(16,), seeds=(0,), n_samples=128, epochs=2)
+        >>> (b["T_over_Tc"], len(b["block_size_per_layer"]),  # doctest: +SKIP
+        ...  b["verdict"] in frg.BLOCK_VERDICTS)
         ([1.0, 2.0], 2, True)
 
     Reference: Z. Liu, "Machine Learning and the Renormalization Group", term essay, PHYS 563,
