@@ -502,7 +502,7 @@ notebook(
             """# PCA meets RG (Bradde & Bialek)
 
 S. Bradde and W. Bialek, J. Stat. Phys. 167, 462 (2017), reviewed in Z. Liu's essay
-(`shared/seeds/001_a80b51846f61159e.txt`): coarse-grain data by keeping only the
+("Machine Learning and the Renormalization Group", UIUC PHYS 563): coarse-grain data by keeping only the
 top-variance principal components. For translation-invariant data the covariance is
 circulant, so the PCs are Fourier modes and discarding low-variance modes is
 momentum-shell RG with the shell ordered by the propagator λ(p).
