@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 
+import frg
 from frg.cli import main
 
 
@@ -107,3 +108,15 @@ def test_sweep_exponents_bad_input(tmp_path, capsys):
     argv = ["sweep", "exponents", "--regulator", "wetterich", "--param", "a=-1,2"]
     assert main([*argv, "--out", str(tmp_path), "--json"]) == 2
     assert "a must be finite and > 0" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_cli_exponents_out_roundtrip(tmp_path, capsys):
+    # the fixed point is kept: summary + u*(rho) read back by frg.load, equal to the JSON
+    assert main(["exponents", "--M", "24", "--out", str(tmp_path / "fp"), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    res = frg.load(tmp_path / "fp")
+    assert res.kind == "fixed-point" and res["nu"] == printed["nu"]
+    assert res["fixed_point"]["kind"] == "wilson-fisher"
+    # u* changes sign once (Wilson-Fisher: one node) on the saved rho grid
+    assert np.sum(np.diff(np.sign(res["u"])) != 0) == 1
+    np.testing.assert_allclose(res["theta"].real[:2], printed["theta"][:2], rtol=1e-15)

@@ -7,7 +7,7 @@ import time
 import jax
 import numpy as np
 
-from ._common import add_command, progress
+from ._common import add_command, progress, save, write_figure
 
 
 def register(subparsers) -> None:
@@ -16,6 +16,7 @@ def register(subparsers) -> None:
         "exponents",
         _run,
         "critical exponents nu, omega, eta (theta_i = -eigenvalues of the stability matrix)",
+        out=True,
     )
     add_arguments(p)
 
@@ -260,7 +261,7 @@ def _run(args) -> dict:
         "compile_seconds": timer.seconds,
         "solve_seconds": max(total - timer.seconds, 0.0),
         "fixed_point": {
-            "kind": frg.result_name(fp.result),
+            "kind": "wilson-fisher" if ok else frg.result_name(fp.result),
             "kappa": float(fp.kappa),
             "n_relevant": int(fp.n_relevant),
             "nodes": int(fp.nodes),
@@ -273,22 +274,38 @@ def _run(args) -> dict:
     u = np.asarray(tr.potential(fp.params, reg, args.N, args.d, rho))
     out["fixed_point"]["rho"] = rho.tolist()
     out["fixed_point"]["u"] = u.tolist()
-    if args.plot:
+    rr = np.linspace(0.0, float(rho[-1]), 200)
+    ur = np.asarray(tr.potential(fp.params, reg, args.N, args.d, rr))
+    save(
+        args,
+        "fixed-point",
+        out,
+        {
+            "params": np.asarray(fp.params),
+            "rho": rr,
+            "u": ur,
+            "theta": theta,
+            "vectors": np.asarray(ex.vectors),
+        },
+    )
+
+    def draw(path):
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        rr = np.linspace(0.0, float(rho[-1]), 200)
         fig, ax = plt.subplots(figsize=(5, 3.5))
-        ax.plot(rr, np.asarray(tr.potential(fp.params, reg, args.N, args.d, rr)))
+        ax.plot(rr, ur)
         ax.axhline(0, color="k", lw=0.5)
-        ax.set_xlabel(r"$\tilde\rho$")
-        ax.set_ylabel(r"$u^*(\tilde\rho)$")
+        ax.set_xlabel(r"$\tilde\rho$ (dimensionless)")
+        ax.set_ylabel(r"$u^*(\tilde\rho) = \partial_{\tilde\rho} \tilde U^*$")
         ax.set_title(f"N={args.N:g}, d={args.d:g}: nu={float(ex.nu):.6f}")
         fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
-        out["plot"] = args.plot
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+
+    write_figure(out, args.plot, draw)
     return out
 
 
