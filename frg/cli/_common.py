@@ -180,6 +180,11 @@ def format_human(result: dict, indent: str = "") -> str:
         elif _is_table(value):
             lines.append(f"{indent}{key}:")
             lines.extend(_table(value, indent + "  "))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            lines.append(f"{indent}{key}:")
+            for i, item in enumerate(value):
+                lines.append(f"{indent}  [{i}]")
+                lines.append(format_human(item, indent + "    "))
         elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
             wrapped = _list_lines(value, " " * (len(indent) + width + 2))
             first = wrapped[0].lstrip()

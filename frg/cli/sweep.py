@@ -57,11 +57,24 @@ SWEEPABLE = ("flow", "exponents", "cascade")
 _WORKER = "import sys; from frg.cli.sweep import worker_main; sys.exit(worker_main(sys.argv[1]))"
 
 
+_DESCRIPTION = """\
+Sweep scalar options of a command over a parameter grid: one compiled, vmapped
+function per chunk of points, chunks written to --out as they finish (resumable with
+--resume), optionally computed by several processes (--processes P, or --distributed
+on a cluster).
+
+  frg sweep flow --param kappa=0.01:0.08:64 --out runs/kappa --json
+  frg sweep exponents --param N=1:4:4 --param d=2.8:3.8:6 --out runs/nu --json
+
+Each TARGET takes its command's options plus the sweep options; see
+`frg sweep TARGET --help` and docs/sweeps.md."""
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "sweep",
         help="sweep scalar options of a command over a parameter grid (vmap, resumable)",
-        description=__doc__,
+        description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     targets = p.add_subparsers(dest="target", metavar="TARGET")
