@@ -18,7 +18,7 @@ def test_cli_exponents_json(capsys):
     assert len(out["theta"]) >= 4 and out["theta"][0] > 0 > out["theta"][1]
     assert out["solve_seconds"] > 0 and out["compile_seconds"] >= 0
     fp = out["fixed_point"]
-    assert fp["kind"] == "successful" and fp["n_relevant"] == 1 and fp["nodes"] == 1
+    assert fp["kind"] == "wilson-fisher" and fp["n_relevant"] == 1 and fp["nodes"] == 1
     assert out["M"] == 56  # frg.grid_degree(3)
 
 

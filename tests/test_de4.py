@@ -154,8 +154,8 @@ def _few_nodes(rule, ys):
     "config, orders",
     [
         (F._E1, (0, 2, 4)),
-        pytest.param(F.CONFIG3, (2, 4), marks=pytest.mark.slow),
-        pytest.param(F.CONFIG4, (4,), marks=pytest.mark.slow),
+        pytest.param(F.CONFIG3, (2, 4), marks=pytest.mark.validation),
+        pytest.param(F.CONFIG4, (4,), marks=pytest.mark.validation),
     ],
     ids=["2-point", "3-point", "4-point"],
 )
@@ -186,7 +186,7 @@ def test_loops_equal_matrix_inverse_evaluation(config, orders):
         np.testing.assert_allclose(got, ref[k].real, rtol=1e-8, atol=1e-12)
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_projection_does_not_depend_on_the_configuration():
     """Other 3- and 4-point configurations (the latter with a ∂_φB term) give the same
     W_b and W_c flows: the O(p⁴) loops are those of a local functional."""
