@@ -93,6 +93,12 @@ def ratio(baseline: dict, ours: dict) -> dict:
     }
 
 
+def stats(fn: Callable, repeats: int) -> tuple[float, float, float, object]:
+    """:func:`timeit` of ``fn()`` as ``(first-call seconds, median, best, result)``."""
+    t = timeit(fn, repeats=repeats)
+    return t["compile_s"] + t["median_s"], t["median_s"], t["best_s"], t["result"]
+
+
 def timing_row(t: dict) -> dict:
     """The JSON-able part of a :func:`timeit` dict (no result)."""
     return {k: v for k, v in t.items() if k != "result"}

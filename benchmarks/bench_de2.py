@@ -13,26 +13,11 @@ Run: ``python benchmarks/bench_de2.py [--repeat 5] [--grid 32] [--quick]``.
 from __future__ import annotations
 
 import argparse
-import time
 
 import jax
-import numpy as np
-from _harness import run_cli
+from _harness import run_cli, stats
 
 import frg
-
-
-def stats(fn, repeats):
-    """(first-call seconds, median, best) of ``repeats`` warm calls after a first one."""
-    t0 = time.perf_counter()
-    out = jax.block_until_ready(fn())
-    first = time.perf_counter() - t0
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t0)
-    return first, float(np.median(times)), min(times), out
 
 
 def main(argv=None):

@@ -22,15 +22,13 @@ repository root.
 
 from __future__ import annotations
 
-import time
-
 import jax
 import numpy as np
 
 jax.config.update("jax_enable_x64", True)
 
 import scipy.optimize  # noqa: E402
-from _harness import run_cli  # noqa: E402
+from _harness import run_cli, stats  # noqa: E402
 
 import frg  # noqa: E402
 from frg._fixed_point._cheb import cheb  # noqa: E402
@@ -90,19 +88,6 @@ def scipy_baseline(N=1.0, d=3.0, M=56, L=12.0, jac="fd"):
             J[:, j] = (flow(e) - f0) / h
     th = -np.linalg.eigvals(J)
     return 1.0 / np.max(th.real), sol.success
-
-
-def stats(fn, repeats):
-    """(first-call seconds, median, best) of ``repeats`` warm calls after a first one."""
-    t0 = time.perf_counter()
-    out = jax.block_until_ready(fn())
-    first = time.perf_counter() - t0
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t0)
-    return first, float(np.median(times)), min(times), out
 
 
 def main(argv=None):
