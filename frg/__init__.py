@@ -10,11 +10,10 @@ Public API (re-exported from private modules, diffrax-style):
 - ML ↔ RG: Ising samplers (:func:`metropolis` with ``algorithm='packed'``,
   :func:`swendsen_wang`, :func:`wolff`), :func:`mehta_schwab`,
   :func:`block_size_vs_temperature`, :func:`pca_rg_flow`, :func:`vrg_analysis`
-- derivative expansion O(∂⁴), Ising: :func:`de4_fixed_point`, :func:`de4_exponents`
-  (see ``docs/de4.md``)
 - fixed points and exponents: :func:`critical_exponents`, :func:`exponents_table`,
   :func:`pms` with the truncations :class:`LPA`, :class:`LPAPrime`, :class:`Taylor`,
-  :class:`DE2` (O(∂²), see ``docs/de2.md``) of :class:`AbstractTruncation`
+  :class:`DE2` (O(∂²), see ``docs/de2.md``), :class:`DE4` (O(∂⁴), Ising, see
+  ``docs/de4.md``) of :class:`AbstractTruncation`
 """
 
 __version__ = "0.1.0"
@@ -69,10 +68,7 @@ from ._fixed_point.de2 import (
     DE2 as DE2,
 )
 from ._fixed_point.de4 import (
-    DE4Exponents as DE4Exponents,
-    DE4FixedPoint as DE4FixedPoint,
-    de4_exponents as de4_exponents,
-    de4_fixed_point as de4_fixed_point,
+    DE4 as DE4,
 )
 from ._fixed_point.engine import (
     PMS as PMS,

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 import frg
 from frg.cli import main
@@ -120,3 +121,33 @@ def test_cli_exponents_out_roundtrip(tmp_path, capsys):
     # u* changes sign once (Wilson-Fisher: one node) on the saved rho grid
     assert np.sum(np.diff(np.sign(res["u"])) != 0) == 1
     np.testing.assert_allclose(res["theta"].real[:2], printed["theta"][:2], rtol=1e-15)
+
+
+def test_cli_exponents_de4_bad_input(capsys):
+    # refused before anything is compiled: O(∂⁴) is the N = 1 truncation, smooth regulators
+    rc = main("exponents --N 2 --regulator exponential --a 1 --truncation de4 --json".split())
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 2 and "N must be 1" in out["error"]
+    rc = main("exponents --regulator litim --truncation de4 --a 1 --json".split())
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 2 and "does not apply" in out["error"]  # litim has no --a
+    rc = main("exponents --regulator exponential --truncation de4 --json".split())
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 2 and "needs --a" in out["error"]
+
+
+@pytest.mark.validation
+def test_cli_exponents_de4_orders_and_error_bar(capsys):
+    # `frg exponents --truncation de4` (O(∂⁴) compiles for minutes: validation tier):
+    # the O(∂⁴) values of frg.critical_exponents, the lower orders at the same regulator,
+    # and the error bar of Balog et al. (half the change from O(∂²))
+    rc = main("exponents --regulator wetterich --a 2 --truncation de4 --M 12 --json".split())
+    res = json.loads(capsys.readouterr().out)
+    assert rc == 0 and res["status"] == "success" and res["pms"] is False
+    ex = frg.critical_exponents(frg.Wetterich(a=2.0), N=1, d=3.0, truncation=frg.DE4(grid=12))
+    np.testing.assert_allclose(res["nu"], float(ex.nu), rtol=1e-12)
+    o = res["orders"]
+    assert o["de4"]["nu"] == res["nu"] and o["lpa"]["eta"] == 0.0
+    for k in ("nu", "eta", "omega"):
+        assert res["error_bar"][k] == pytest.approx(0.5 * abs(o["de4"][k] - o["de2"][k]))
+    assert abs(res["nu"] - res["bootstrap"]["nu"]) < 2 * res["error_bar"]["nu"]

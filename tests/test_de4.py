@@ -202,16 +202,44 @@ def test_projection_does_not_depend_on_the_configuration():
     assert float(jnp.min(jnp.max(jnp.abs(ref[3:]), axis=1))) > 1e-6
 
 
+@pytest.mark.validation  # ~200 s on the loaded 2-core CPU
+def test_custom_jvp_is_the_forward_derivative():
+    """The node-local JVP of the loops (complex-step derivatives in 37 local directions,
+    contracted) equals plain forward-mode differentiation of the same loops, for
+    tangents in the functions, η and ρ̃ (a small rule: 3 radial nodes, 4 grid nodes;
+    tangents of the rule itself go through plain forward mode)."""
+    from frg._fixed_point.de4 import _node_loops
+
+    rho, _, D = _functions(grid=3, length=0.3)
+    rule = _few_nodes(F.de4_rule(frg.Wetterich(a=2.0), 3.0), [0.2, 1.0, 2.5])
+    key = jax.random.PRNGKey(0)
+    tD = jax.random.normal(key, D.shape)
+    trho = jnp.asarray([0.0, 0.3, -0.2, 0.5])
+    args = (rho, D, rule, jnp.asarray(0.04))
+    tans = (trho, tD, jax.tree_util.tree_map(jnp.zeros_like, rule), jnp.asarray(0.7))
+    got = jax.jvp(_node_loops, args, tans)[1]
+    ref = jax.jvp(F.loops, args, tans)[1]
+    assert float(jnp.max(jnp.abs(ref))) > 1e-3
+    np.testing.assert_allclose(got, ref, rtol=1e-11, atol=1e-13)
+
+
 def test_bad_input_is_refused_before_compiling():
+    reg = frg.Wetterich(a=2.0)
     with pytest.raises(ValueError, match="d"):
-        frg.de4_exponents(frg.Wetterich(a=2.0), d=4.5)
+        frg.critical_exponents(reg, d=4.5, truncation=frg.DE4())
     with pytest.raises(ValueError, match="grid"):
-        frg.de4_exponents(frg.Wetterich(a=2.0), grid=3)
+        frg.DE4(grid=3)
     with pytest.raises(ValueError, match="smooth"):
-        frg.de4_exponents(frg.Litim())
+        frg.critical_exponents(frg.Litim(), truncation=frg.DE4())
+    with pytest.raises(ValueError, match="N must be 1"):
+        frg.critical_exponents(reg, N=2.0, truncation=frg.DE4())
 
 
-@pytest.mark.slow
+#: grid of the engine tests below (one compilation shared by the frozen and full runs)
+_GRID = 12
+
+
+@pytest.mark.validation  # compiles for minutes (docs/de4.md, "Cost")
 def test_frozen_w_is_de2_and_de4_approaches_the_bootstrap():
     """W's frozen at 0: ν, η of frg.DE2 to 1e-8, ω to 1e-5. Full O(∂⁴):
     closer to the conformal bootstrap than O(∂²) (ν = 0.629971, η = 0.0362978: Kos,
@@ -219,27 +247,28 @@ def test_frozen_w_is_de2_and_de4_approaches_the_bootstrap():
     et al., PRL 123, 240604 (2019): half the change between successive orders."""
     reg = frg.Wetterich(a=2.0)
     # frg.DE2 on its default grid (large-field boundary row): ν, η converged to 1e-9, ω to
-    # ~1e-6 (docs/de2.md); the frozen O(∂⁴) code has no boundary row (grid 16, short ρ̃)
+    # ~1e-6 (docs/de2.md); the O(∂⁴) truncation has no boundary row (short ρ̃ interval)
     ex2 = frg.critical_exponents(reg, N=1, d=3.0, truncation=frg.DE2())
-    fr = frg.de4_exponents(reg, d=3.0, grid=16, frozen=True)  # same compilation as below
-    assert fr.status == "success"
+    fr = frg.critical_exponents(reg, N=1, d=3.0, truncation=frg.DE4(grid=_GRID, frozen=True))
+    assert fr.result == frg.RESULTS.successful
     for a, b, tol in [(fr.nu, ex2.nu, 1e-8), (fr.eta, ex2.eta, 1e-8), (fr.omega, ex2.omega, 1e-5)]:
         assert abs(float(a) - float(b)) < tol
-    ex4 = frg.de4_exponents(reg, d=3.0, grid=16)
-    assert ex4.status == "success"
+    ex4 = frg.critical_exponents(reg, N=1, d=3.0, truncation=frg.DE4(grid=_GRID))
+    assert ex4.result == frg.RESULTS.successful
     for x2, x4, boot in [(ex2.nu, ex4.nu, 0.629971), (ex2.eta, ex4.eta, 0.0362978)]:
         x2, x4 = float(x2), float(x4)
         assert abs(x4 - boot) < abs(x2 - boot)
         assert abs(x4 - boot) < 0.5 * abs(x4 - x2)
 
 
-@pytest.mark.slow
+@pytest.mark.validation
 def test_near_four_dimensions():
     """d = 3.9 (ε = 0.1): η → 0 and ν → 1/2 as in the ε-expansion, η = ε²/54 + O(ε³),
     1/ν = 2 − ε/3 − 19ε²/162 + O(ε³) (ν = 0.50878), ω = ε + O(ε²). Same grid and
-    regulator as the test above: no new compilation."""
-    ex = frg.de4_exponents(frg.Wetterich(a=2.0), d=3.9, grid=16)
-    assert ex.status == "success"
+    regulator as the test above: no new compilation (d is traced)."""
+    tr = frg.DE4(grid=_GRID)
+    ex = frg.critical_exponents(frg.Wetterich(a=2.0), N=1, d=3.9, truncation=tr)
+    assert ex.result == frg.RESULTS.successful
     eps = 0.1
     assert 0.0 < float(ex.eta) < 1.5 * eps**2 / 54
     assert abs(float(ex.nu) - 1.0 / (2.0 - eps / 3 - 19 * eps**2 / 162)) < 2e-4

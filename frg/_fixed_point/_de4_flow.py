@@ -81,7 +81,8 @@ class DE4Rule(eqx.Module):
     wd2: jax.Array
 
     def dt_r(self, eta):
-        return 2.0 * (self.g[0] - self.y * self.g[1]) - eta * self.g[0]
+        """∂̃R at the nodes, (ny,) for a number η, (nodes, ny) for one η per node."""
+        return 2.0 * (self.g[0] - self.y * self.g[1]) - jnp.asarray(eta)[..., None] * self.g[0]
 
 
 def _gauss2(m1, m2, m3):
@@ -120,9 +121,11 @@ def _nth(f, n):
 def de4_rule(regulator: AbstractRegulator, d) -> DE4Rule:
     """The rule of ``regulator`` in ``d`` dimensions (d and the regulator may be traced)."""
     y_np, dy_np = _de_nodes(regulator.support())
-    g0 = np.asarray(regulator.g(jnp.asarray(y_np)))
-    # nodes beyond the regulator's decay (∂_tR ≈ 0 there) and y^{d/2} < 1e-15 are dropped
-    keep = (y_np > 1e-30) & ((y_np < 1.0) | (np.abs(g0) > 1e-300))
+    # y^{d/2} < 1e-15 below 1e-30; above 1e6 exponentially decaying shapes contribute
+    # nothing (a power-law shape y^{-n} loses a tail ~ 1e6^{(d−3)/2 − n}), and y⁴-terms of
+    # the propagator series would overflow further out (NaN). The node set does not
+    # depend on the regulator's parameters: the same traced or not.
+    keep = (y_np > 1e-30) & (y_np < 1e6)
     y_np, dy_np = y_np[keep], dy_np[keep]
     y = jnp.asarray(y_np)
     d = jnp.asarray(d, dtype=float)
@@ -321,7 +324,7 @@ def loop_series(phi, D, rule: DE4Rule, eta, config, orders, *, raw=False, two=No
     like = cx.y * cx.dU[2] * 0.0 + 0.0 * cx.c[0]
     if raw:
         return jnp.stack([S.coeff(total, n, like) for n in orders])
-    flux = 0.5 * rule.dt_r(eta)[None, :]
+    flux = 0.5 * rule.dt_r(eta)
     res = []
     for n in orders:
         a = jnp.sum(S.coeff(total, n, like) * cx.wd[None, None, :], axis=-1)
@@ -384,28 +387,32 @@ def loop_w(rho, D, rule: DE4Rule, eta):
     return -0.5 * jnp.sum(rule.w * rule.dt_r(eta) * G**2 * dm, axis=-1)
 
 
-def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4):
-    """Loop parts (L_w, L_z, L_a, L_b, L_c) of the five flows at the nodes; rho[0] must be 0.
+def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4, n0=1):
+    """Loop parts (L_w, L_z, L_a, L_b, L_c) of the five flows at the nodes.
 
-    D: (5, nodes, J) ρ̃-derivatives of (w, z, w_a, w_b, w_c) at the nodes.
+    D: (5, nodes, J) ρ̃-derivatives of (w, z, w_a, w_b, w_c) at the nodes; eta: a number
+    or one per node; the first ``n0`` nodes are at ρ̃ = 0 (no other is). Holomorphic in
+    D, η and ρ̃ > 0 (complex-step derivatives, :mod:`frg._fixed_point.de4`).
     """
-    phi = jnp.sqrt(2.0 * rho)
+    pos = jnp.real(rho) > 0.0  # √(2ρ̃), derivative 0 at ρ̃ = 0 (a fixed node)
+    phi = jnp.where(pos, jnp.sqrt(jnp.where(pos, 2.0 * rho, 1.0)), 0.0)
     l_w = loop_w(rho, D, rule, eta)
     l2 = _l2(phi, D, rule, eta)
     ca3, cb3, _ = _coeffs(config3)
 
-    def num3(p, dd):
-        return _l3(p, dd, rule, eta, config3) - ca3 * dphi(_l2a)(p, dd, rule, eta)
+    def num3(p, dd, et):
+        return _l3(p, dd, rule, et, config3) - ca3 * dphi(_l2a)(p, dd, rule, et)
 
-    nb = num3(phi, D)
-    nb0 = dphi(num3)(phi[:1], D[:, :1])
-    safe = jnp.where(phi > 0.0, phi, 1.0)
-    l_b = jnp.where(phi > 0.0, nb / (cb3 * safe), jnp.concatenate([nb0, nb[1:]]) / cb3)
+    nb = num3(phi, D, eta)
+    eta0 = eta[:n0] if jnp.ndim(eta) else eta
+    nb0 = dphi(num3)(phi[:n0], D[:, :n0], eta0)
+    safe = jnp.where(pos, phi, 1.0)
+    l_b = jnp.where(pos, nb / (cb3 * safe), jnp.concatenate([nb0, nb[n0:]]) / cb3)
     ca4, cb4, cc4 = _coeffs(config4)
     l4 = loop_series(phi, D, rule, eta, config4, (4,))[0]
     rest = ca4 * dphi(dphi(_l2a))(phi, D, rule, eta)
     if cb4 != 0.0:
-        rest = rest + cb4 * dphi(lambda p, dd: num3(p, dd) / cb3)(phi, D)
+        rest = rest + cb4 * dphi(lambda p, dd, et: num3(p, dd, et) / cb3)(phi, D, eta)
     l_c = (l4 - rest) / cc4
     return jnp.stack([l_w, l2[0], l2[1], l_b, l_c])
 

@@ -1,337 +1,262 @@
-"""Derivative expansion at order ∂⁴ (O(∂⁴) DE) of the Ising (Z₂, N = 1) model: fixed point, ν, ω, η.
+"""Derivative expansion at order ∂⁴ (O(∂⁴)) of the Ising (Z₂, N = 1) model: a truncation.
 
-Truncation ``Γ_k = ∫ U(ρ) + ½Z(ρ)(∂φ)² + ½W_a(ρ)(∂_μ∂_νφ)² + ½φW_b(ρ)∂²φ(∂φ)² +
+Ansatz ``Γ_k = ∫ U(ρ) + ½Z(ρ)(∂φ)² + ½W_a(ρ)(∂_μ∂_νφ)² + ½φW_b(ρ)∂²φ(∂φ)² +
 ½W_c(ρ)((∂φ)²)²`` (Canet, Delamotte, Mouhanna, Vidal, PRD 68, 064421 (2003)), any
-smooth regulator ``R_k = Z_k k² g(q²/k²)``; the flows of the five functions are built in
-``frg/_fixed_point/_de4_flow.py`` from the one-loop n-point functions (n ≤ 4) expanded in
-the external momenta by truncated power series (method in ``docs/de4.md``). The
-dimensionless fixed point ``(w, z, w_a, w_b, w_c, η, ρ̃₀)`` on a Chebyshev grid in
-ρ̃ ∈ [0, ρ̃_max] is found by Newton's method from the O(∂²) fixed point (W's = 0), η
-from z(0) = 1. The stability matrix is the Jacobian with η eliminated by the
-normalisation (as in :mod:`frg.de2`); ν = 1/θ₁, ω = −θ₂.
+smooth regulator ``R_k = Z_k k² g(q²/k²)``. The flows of the five functions are built in
+``_de4_flow.py`` from the one-loop n-point functions (n ≤ 4) expanded in the external
+momenta by truncated power series (method in ``docs/de4.md``).
 
-Reference: L. Canet, B. Delamotte, D. Mouhanna, J. Vidal, Phys. Rev. D 68, 064421 (2003).
+Unknowns (the :class:`~frg.AbstractTruncation` layout), on the Chebyshev–Gauss–Lobatto
+grid of ρ̃ ∈ [0, ρ̃_max]:
+
+    [w(ρ̃_0..ρ̃_M); z(ρ̃_1..ρ̃_M); w_a(ρ̃_0..ρ̃_M); w_b(...); w_c(...); η]
+
+z(0) = 1 is the normalisation (not an unknown); the constraint row is the flow of z(0),
+which fixes η. The stability matrix (Schur complement of η) is the linearised flow on
+the normalised subspace; θ_i = −eigenvalues, ν = 1/θ₁, ω = −θ₂.
+
+**Jacobians.** Each node's loops depend only on that node's ρ̃-derivatives
+D[f, node, j] (5 × 7 numbers), η and ρ̃ itself, so :func:`_node_loops` carries a custom
+JVP: ∂L/∂D, ∂L/∂η, ∂L/∂ρ̃ at every node (37 local directions) come from one batched
+evaluation, and any tangent (a column of the Newton Jacobian, a direction of
+the implicit-function derivative) is a contraction with them. The full Jacobian
+(5(M + 1) columns) thus costs one batched pass, not one per column. Tangents of the
+momentum rule (the regulator's parameters, d) go through the plain forward derivative;
+the local derivatives are differentiable once more (forward mode), which the PMS in the
+regulator's parameter needs (the derivative of the stability matrix).
+
+**Compilation.** The loops are a large traced graph (the 4-point function alone has 65
+vertices as λ-series) and the engine inlines the residual and its Jacobian at every
+place of the Newton/continuation loop that evaluates them: compiling a first O(∂⁴)
+point takes minutes (measured in docs/de4.md). The local derivatives are complex-step
+derivatives (one evaluation of the loops on 37 perturbed copies of every node), which
+compile like one more evaluation of the loops.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
 from .. import _validate
 from .._flow.regulators import AbstractRegulator
-from .._flow.threshold import threshold
+from .._flow.threshold import momentum_rule
 from .._results import RESULTS
-from .._x64 import x64
-from ._cheb import bary_row as bary_weights_at, cheb_grid
 from ._de4_flow import NF, DE4Rule, J, de4_rule, local_data, loops, scaling
 from .de2 import DE2
-from .engine import critical_exponents
+from .truncations import AbstractTruncation
 
-_SHIFT = 1.0e6  # the normalisation's spurious eigenvalue is moved to θ = −_SHIFT
+__all__ = ["DE4"]
 
-
-def _default_rho_max(regulator, d) -> float:
-    return 2.7 * float(threshold(regulator, d, 0.0, 1))
-
-
-def _spectral_tail(f) -> float:
-    """Relative size of the top Chebyshev coefficients (≈ 1e-12 for a resolved solution)."""
-    f = np.asarray(f)
-    m = f.size - 1
-    c = np.polynomial.chebyshev.chebfit(np.cos(np.pi * np.arange(m + 1) / m), f, m)
-    return float(np.max(np.abs(c[-3:])) / np.max(np.abs(c)))
+#: the W rows of the frozen truncation are ``_FROZEN · W``: W = 0 at the root and the
+#: frozen directions sit at θ = −_FROZEN, far below the leading eigenvalues
+_FROZEN = 1.0e3
 
 
-def _thetas(jac, k):
-    ev = -np.linalg.eigvals(np.asarray(jac))
-    ev = ev[np.argsort(-ev.real)]
-    ev = ev[np.abs(ev + _SHIFT) > 1e-3 * _SHIFT]
-    return ev[:k]
+_H = 1e-30  # complex step: derivatives exact to rounding, values unchanged to O(_H²)
 
 
-class _DE2Start(eqx.Module):
-    w: jax.Array
-    z: jax.Array
-    eta: jax.Array
-    rho0: jax.Array
-    status: str = eqx.field(static=True)
+def _local_derivatives(rho, D, rule: DE4Rule, eta):
+    """∂L/∂D[g, ·, j] (g, j in row-major order), ∂L/∂η, ∂L/∂ρ̃ at every node: (37, 5, nodes).
+
+    Complex step: one evaluation of the loops on 37 copies of every node, copy k with
+    the imaginary perturbation i·_H of its k-th local datum (the loops are holomorphic
+    in them); ρ̃ = 0 is a fixed node (√(2ρ̃) is not smooth there): its ρ̃-derivative is 0."""
+    nk, m = NF * J, rho.shape[0]
+    k = nk + 2
+    e = jnp.eye(k, dtype=D.dtype)
+    step = 1j * _H
+    on = jnp.repeat(jnp.where(rho > 0.0, 1.0, 0.0), k)
+    rho_c = jnp.repeat(rho, k) + step * on * jnp.tile(e[:, nk + 1], m)
+    dD = jnp.tile(e[:, :nk].reshape(k, NF, J).transpose(1, 0, 2), (1, m, 1))
+    D_c = jnp.repeat(D, k, axis=1) + step * dD
+    eta_c = eta + step * jnp.tile(e[:, nk], m)
+    L = loops(rho_c, D_c, rule, eta_c, n0=k)  # node-major: index n·k + copy
+    return (L.imag / _H).reshape(NF, m, k).transpose(2, 0, 1)
 
 
-def de2_fixed_point(regulator, *, d, grid, rho_max):
-    """The O(∂²) fixed point on this grid (``frg.DE2`` through the engine): the start."""
-    tr = DE2(grid=grid, rho_max=rho_max, on=False)
-    ex = critical_exponents(regulator, N=1.0, d=d, truncation=tr)
-    f = tr.fields(ex.fixed_point.params, regulator, 1.0, d)
-    ok = bool(ex.result == RESULTS.successful)
-    status = "success" if ok else RESULTS[ex.result]
-    return _DE2Start(f["w"], f["z"], f["eta"], ex.fixed_point.kappa, status)
+def _zero(t):
+    return t is None or isinstance(t, SymbolicZero)
 
 
-__all__ = ["DE4FixedPoint", "DE4Exponents", "de4_fixed_point", "de4_exponents"]
-
-
-class _Setup(eqx.Module):
-    rho: jax.Array
-    dmat: jax.Array
-    bw: jax.Array
-    rule: DE4Rule
-    d: jax.Array
-    frozen: jax.Array  # 1.0: W_a = W_b = W_c ≡ 0 (the O(∂²) truncation), else 0.0
-
-
-class DE4FixedPoint(eqx.Module):
-    """Fixed point of the O(∂⁴) flow on the collocation grid.
-
-    Attributes:
-        rho: grid ρ̃_j. f: (5, nodes) values of (w, z, w_a, w_b, w_c) at the nodes.
-        eta: anomalous dimension. rho0: minimum, w(ρ̃₀) = 0.
-        residual: max-norm of the discretised equations. status: "success" or why not.
-    """
-
-    rho: jax.Array
-    f: jax.Array
-    eta: jax.Array
-    rho0: jax.Array
-    residual: jax.Array
-    status: str = eqx.field(static=True)
-
-
-class DE4Exponents(eqx.Module):
-    """Critical exponents at the O(∂⁴) fixed point: nu = 1/θ₁, omega = −θ₂, eta, theta."""
-
-    nu: jax.Array
-    omega: jax.Array
-    eta: jax.Array
-    theta: jax.Array
-    fixed_point: DE4FixedPoint
-    status: str = eqx.field(static=True)
-
-
-_H = 1e-30  # complex-step size: derivatives exact to rounding, values unchanged to O(_H²)
-
-
-def de4_flow(s: _Setup, F, eta):
-    """``∂_t`` of the five functions F (5, nodes) at the nodes (frozen: the W rows are
-    the W's themselves, so W = 0 at the solution)."""
-    D = local_data(s.dmat, F)
-    out = scaling(s.rho, D, s.d, eta) + loops(s.rho, D, s.rule, eta)
-    return jnp.where(jnp.arange(NF)[:, None] >= 2, s.frozen * F + (1.0 - s.frozen) * out, out)
-
-
-def _flow_and_jacobian(X, s: _Setup):
-    """Flow rows (5·nodes) and their Jacobian with respect to F and η.
-
-    Each node's loops depend only on its own ρ̃-derivatives D[f, node, j] and η, so one
-    complex-step evaluation per (f, j) and one for η (vectorised) give every derivative:
-    ∂F_f(n)/∂F_g(n') = Σ_j ∂L_f(n)/∂D[g, n, j] (dmat^j)[n, n'] plus the scaling terms.
-    The loops are holomorphic in D and η (rational functions of them)."""
-    m = s.rho.shape[0]
-    F, eta, _ = _split(X, m)
-    D = local_data(s.dmat, F)
-    nk = NF * J
-    basis = jnp.eye(nk + 1)
-
-    def one(e):
-        dc = D + 1j * _H * e[:nk].reshape(NF, 1, J)
-        return loops(s.rho, dc, s.rule, eta + 1j * _H * e[nk])
-
-    L = jax.vmap(one)(basis)  # (nk + 1, 5, m)
-    dL = L.imag / _H
-    powers = [jnp.eye(m)]
-    for _ in range(J - 1):
-        powers.append(s.dmat @ powers[-1])
-    A = dL[:nk].reshape(NF, J, NF, m)  # [g, j, f, n]
-    jl = jnp.einsum("gjfn,jnk->fngk", A, jnp.stack(powers)).reshape(NF * m, NF * m)
-
-    def sc(Fv, e):
-        return scaling(s.rho, local_data(s.dmat, Fv.reshape(NF, m)), s.d, e).ravel()
-
-    jx = jax.jacfwd(sc, argnums=0)(F.ravel(), eta) + jl
-    je = jax.jacfwd(sc, argnums=1)(F.ravel(), eta) + dL[nk].ravel()
-    flow = sc(F.ravel(), eta) + L[0].real.ravel()
-    frozen = (s.frozen > 0.5) & (jnp.repeat(jnp.arange(NF), m) >= 2)  # W rows: W = 0
-    flow = jnp.where(frozen, F.ravel(), flow)
-    jx = jnp.where(frozen[:, None], jnp.eye(NF * m), jx)
-    je = jnp.where(frozen, 0.0, je)
-    return flow, jx, je
-
-
-def _setup(regulator, d, grid, rho_max, frozen=False) -> _Setup:
-    x, dm, bw = cheb_grid(grid, rho_max)
-    return _Setup(
-        jnp.asarray(x),
-        jnp.asarray(dm),
-        jnp.asarray(bw),
-        de4_rule(regulator, d),
-        jnp.asarray(d, dtype=float),
-        jnp.asarray(1.0 if frozen else 0.0),
+def _dense(t, like):
+    return jax.tree_util.tree_map(
+        lambda p, x: jnp.zeros_like(p) if _zero(x) else x, like, t, is_leaf=_zero
     )
 
 
-def _split(X, m):
-    return X[: NF * m].reshape(NF, m), X[NF * m], X[NF * m + 1]
+@jax.custom_jvp
+def _node_loops(rho, D, rule: DE4Rule, eta):
+    """The loop parts (5, nodes) of the flows (:func:`frg._fixed_point._de4_flow.loops`)."""
+    return loops(rho, D, rule, eta)
 
 
-def _constraints(X, s: _Setup):
-    m = s.rho.shape[0]
-    F, _, r0 = _split(X, m)
-    e0 = bary_weights_at(s.rho, s.bw, r0, jnp)
-    return jnp.stack([e0 @ F[0], F[1, 0] - 1.0])
+def _node_loops_jvp(primals, tangents):
+    rho, D, rule, eta = primals
+    t_rho, t_D, t_rule, t_eta = tangents
+    m = rho.shape[0]
+    out = _node_loops(rho, D, rule, eta)
+    dL = _node_derivatives(rho, D, rule, eta)
+    tan = jnp.zeros_like(out)
+    if not _zero(t_D):
+        tan = tan + jnp.einsum("gjfn,gnj->fn", dL[: NF * J].reshape(NF, J, NF, m), t_D)
+    if not _zero(t_eta):
+        tan = tan + dL[NF * J] * t_eta
+    if not _zero(t_rho):
+        tan = tan + dL[NF * J + 1] * t_rho[None, :]
+    if any(not _zero(t) for t in jax.tree_util.tree_leaves(t_rule, is_leaf=_zero)):
+        tan = tan + jax.jvp(lambda rr: loops(rho, D, rr, eta), (rule,), (_dense(t_rule, rule),))[1]
+    return out, tan
 
 
-@jax.jit
-def _residual_jacobian(X, s: _Setup):
-    """Residual [flow rows; w(ρ̃₀), z(0) − 1] and its Jacobian in X = (F, η, ρ̃₀)."""
-    flow, jx, je = _flow_and_jacobian(X, s)
-    n = flow.shape[0]
-    top = jnp.concatenate([jx, je[:, None], jnp.zeros((n, 1))], axis=1)
-    jc = jax.jacfwd(_constraints)(X, s)
-    return jnp.concatenate([flow, _constraints(X, s)]), jnp.concatenate([top, jc])
+_node_loops.defjvp(_node_loops_jvp, symbolic_zeros=True)
 
 
-def _newton(X, s: _Setup, tol=1e-10, max_steps=30):
-    """Newton's method (Jacobian from :func:`_residual_jacobian`, one compilation); returns
-    X, the max residual and the Jacobian at X."""
-    for _ in range(max_steps):
-        r, jac = _residual_jacobian(X, s)
-        r, jac = np.asarray(r), np.asarray(jac)
-        res = float(np.max(np.abs(r)))
-        if not np.isfinite(res) or res < tol:
-            break
-        X = X - jnp.asarray(np.linalg.solve(jac, r))
-    return X, res, jac
+@jax.custom_jvp
+def _node_derivatives(rho, D, rule: DE4Rule, eta):
+    """:func:`_local_derivatives` (its tangent: the forward derivative of the complex step)."""
+    return _local_derivatives(rho, D, rule, eta)
 
 
-def _stability(jac, m):
-    """Stability matrix with η eliminated by z(0) = 1 (that mode shifted to −_SHIFT)."""
-    n = NF * m
-    fx, fe = jac[:n, :n], jac[:n, n]
-    c = np.zeros(n)
-    c[m] = 1.0
-    proj = fe / (c @ fe)
-    return fx - np.outer(proj, c @ fx) + _SHIFT * np.outer(proj, c)
+def _node_derivatives_jvp(primals, tangents):
+    out = _node_derivatives(*primals)
+    tans = tuple(_dense(t, p) for t, p in zip(tangents, primals, strict=True))
+    return out, jax.jvp(_local_derivatives, primals, tans)[1]
 
 
-def _check(regulator, d, grid):
-    _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
-    _validate.integer("grid", grid, 8, 200)
-    if not isinstance(regulator, AbstractRegulator):
-        raise ValueError(f"regulator must be an frg regulator; got {regulator!r}")
-    if regulator.support() is not None:
-        raise ValueError(
-            "regulator must be smooth for the O(∂⁴) flow (its g'''' enters); "
-            f"{type(regulator).__name__} has compact support"
-        )
-    regulator.check(d)
+_node_derivatives.defjvp(_node_derivatives_jvp, symbolic_zeros=True)
 
 
-@x64
-def de4_fixed_point(
-    regulator: AbstractRegulator,
-    *,
-    d: float = 3.0,
-    grid: int = 16,
-    rho_max: float | None = None,
-    frozen: bool = False,
-) -> DE4FixedPoint:
-    """Fixed point of the O(∂⁴) derivative expansion of the Ising model.
+class _Context(eqx.Module):
+    """What :meth:`DE4.prepare` builds once per (regulator, d): the O(∂⁴) momentum rule,
+    d, and ℓ₂^d(0) (the unit of ρ̃, as for :class:`frg.DE2`)."""
 
-    Solves ``∂_t(w, z, w_a, w_b, w_c) = 0`` with ``w(ρ̃₀) = 0`` and ``z(0) = 1`` by Newton's
-    method, starting from the O(∂²) fixed point of :func:`frg.de2_fixed_point` with the W's 0.
+    rule: DE4Rule
+    d: jax.Array
+    l2: jax.Array
+
+
+class DE4(AbstractTruncation):
+    """O(∂⁴) derivative expansion of the Ising class: w = u', z, w_a, w_b, w_c on a Chebyshev grid.
 
     Args:
-        regulator: a smooth regulator, e.g. ``frg.Wetterich(a=2.0)`` or ``frg.Exponential(a)``.
-        d: dimension, 2 < d < 4.
-        grid: Chebyshev polynomial degree (grid + 1 nodes).
-        rho_max: right end of the ρ̃ interval (default as :func:`frg.de2_fixed_point`).
-        frozen: keep W_a = W_b = W_c ≡ 0: the O(∂²) fixed point through this code.
+        grid: Chebyshev degree M (M + 1 nodes), 8 <= M <= 64.
+        rho_max: right end of the ρ̃ interval; ``None`` (default): ``L·S`` with
+            S = 3ℓ₂^d(0)/(d − 2), the unit of :class:`frg.DE2`.
+        L: the default interval in units of S (2.5: about four times the minimum ρ̃₀ at
+            d = 3; the O(∂⁴) functions are resolved there by grid 16, docs/de4.md).
+        frozen: keep W_a = W_b = W_c ≡ 0: the O(∂²) truncation through the O(∂⁴) code.
 
-    Returns:
-        :class:`DE4FixedPoint` with ``status``.
+    N must be 1; the regulator must be smooth (g'''' enters the flow). The fixed-point
+    search starts from the :class:`frg.DE2` fixed point on the same grid (W's = 0).
 
-    Example:
-        >>> fp = frg.de4_fixed_point(frg.Wetterich(a=2.0), d=3.0)  # doctest: +SKIP
+    Example (``frg.critical_exponents(frg.Wetterich(a=2.0), N=1, d=3,
+    truncation=frg.DE4())``: ν = 0.6304, η = 0.0338, see docs/de4.md):
+        >>> tr = frg.DE4(grid=16)
+        >>> tr.n_flow, tr.n_params
+        (84, 85)
 
     Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 68, 064421 (2003).
     """
-    return _fixed_point(regulator, d, grid, rho_max, frozen)[0]
 
+    # the start vector is the O(∂²) Wilson–Fisher point, which the Newton solve follows
+    spectral_check: ClassVar[bool] = False
 
-def _fixed_point(regulator, d, grid, rho_max, frozen):
-    """(fixed point, stability matrix at it)."""
-    _check(regulator, d, grid)
-    if rho_max is None:
-        rho_max = _default_rho_max(regulator, d)
-    _validate.in_range("rho_max", rho_max, 0.0, low_open=True)
-    fp2 = de2_fixed_point(regulator, d=d, grid=grid, rho_max=rho_max)
-    s = _setup(regulator, d, grid, rho_max, frozen)
-    m = s.rho.shape[0]
-    if fp2.status != "success":
-        nan = jnp.asarray(jnp.nan)
-        return DE4FixedPoint(s.rho, jnp.full((NF, m), jnp.nan), nan, nan, nan, fp2.status), None
-    F0 = jnp.concatenate([fp2.w[None], fp2.z[None], jnp.zeros((3, m))])
-    X0 = jnp.concatenate([F0.ravel(), jnp.stack([fp2.eta, fp2.rho0])])
-    X, res, jac = _newton(X0, s)
-    return _fp_from(X, res, s), _stability(jac, m)
+    grid: int = eqx.field(static=True, default=16)
+    rho_max: float | None = eqx.field(static=True, default=None)
+    L: float = eqx.field(static=True, default=2.5)
+    frozen: bool = eqx.field(static=True, default=False)
+    name: str = eqx.field(static=True, default="de4")
 
+    def __check_init__(self):
+        _validate.integer("grid", self.grid, 8, 64)
+        _validate.in_range("L", self.L, 0.0, low_open=True)
+        if self.rho_max is not None:
+            _validate.in_range("rho_max", self.rho_max, 0.0, low_open=True)
 
-def _fp_from(X, res, s):
-    m = s.rho.shape[0]
-    F, eta, r0 = _split(X, m)
-    Fn = np.asarray(F)
-    frozen = bool(s.frozen)
-    if not np.all(np.isfinite(np.asarray(X))) or res > 1e-7:
-        status = f"fixed point not converged (residual {res:.3g})"
-    elif max(_spectral_tail(f) for f in Fn[: 2 if frozen else NF]) > 1e-5:
-        status = "fixed point not spectrally resolved (increase grid or rho_max)"
-    elif not (0.0 < float(r0) < float(s.rho[-1])):
-        status = "minimum rho0 outside the grid (increase rho_max)"
-    else:
-        status = "success"
-    return DE4FixedPoint(s.rho, F, eta, r0, jnp.asarray(res), status)
+    @property
+    def _m(self) -> int:
+        return self.grid + 1
 
+    @property
+    def n_flow(self) -> int:
+        return NF * self._m - 1
 
-@x64
-def de4_exponents(
-    regulator: AbstractRegulator,
-    *,
-    d: float = 3.0,
-    grid: int = 16,
-    rho_max: float | None = None,
-    frozen: bool = False,
-    n_theta: int = 4,
-) -> DE4Exponents:
-    """Critical exponents ν, ω, η of the O(∂⁴) derivative expansion of the Ising model.
+    @property
+    def n_params(self) -> int:
+        return self.n_flow + 1
 
-    θ_i = −eig(∂F/∂(w, z, w_a, w_b, w_c)) at the fixed point with η eliminated through
-    z(0) = 1; ν = 1/θ₁, ω = −θ₂.
+    def _de2(self) -> DE2:
+        """The O(∂²) truncation on the same grid (same w layout: its read-outs serve here)."""
+        return DE2(grid=self.grid, rho_max=self.rho_max, L=self.L, on=False)
 
-    Args:
-        regulator, d, grid, rho_max, frozen: as :func:`de4_fixed_point`.
-        n_theta: how many leading θ_i to return.
+    def check(self, regulator, N, d):
+        if regulator.support() is not None:
+            raise ValueError(
+                "regulator must be smooth for the O(∂⁴) flow (its g'''' enters); "
+                f"{type(regulator).__name__} has compact support"
+            )
+        if np.any(np.asarray(N) != 1.0):
+            raise ValueError("DE4 is the Ising (N = 1) truncation; N must be 1")
 
-    Returns:
-        :class:`DE4Exponents`.
+    def prepare(self, regulator: AbstractRegulator, d) -> _Context:
+        mr = momentum_rule(regulator, d)
+        l2 = mr.integrate(0.5 * mr.dt_r(0.0) / (mr.y + mr.g) ** 2)  # ℓ₂^d(0)
+        return _Context(rule=de4_rule(regulator, d), d=jnp.asarray(d, dtype=float), l2=l2)
 
-    Example:
-        >>> ex = frg.de4_exponents(frg.Wetterich(a=2.0), d=3.0, grid=10)  # doctest: +SKIP
-        >>> round(float(ex.nu), 2)  # doctest: +SKIP
+    def _unpack(self, params):
+        """(F (5, nodes) with z(0) = 1, η)."""
+        m = self._m
+        w = params[:m]
+        z = jnp.concatenate([jnp.ones((1,), params.dtype), params[m : 2 * m - 1]])
+        ws = params[2 * m - 1 : 5 * m - 1].reshape(3, m)
+        return jnp.concatenate([w[None], z[None], ws]), params[-1]
 
-    Reference: Canet, Delamotte, Mouhanna, Vidal, Phys. Rev. D 68, 064421 (2003).
-    """
-    fp, jac = _fixed_point(regulator, d, grid, rho_max, frozen)
-    nan = jnp.asarray(jnp.nan)
-    if fp.status != "success":
-        return DE4Exponents(nan, nan, fp.eta, jnp.full((n_theta,), jnp.nan), fp, fp.status)
-    if frozen:  # the W rows and columns drop out
-        m = fp.rho.shape[0]
-        jac = jac[: 2 * m, : 2 * m]
-    th = _thetas(jac, n_theta)
-    status = "success"
-    if np.max(np.abs(th[:2].imag)) > 1e-8:
-        status = "complex leading eigenvalues"
-    theta = jnp.asarray(th.real)
-    return DE4Exponents(1.0 / theta[0], -theta[1], fp.eta, theta, fp, status)
+    def fields(self, params, regulator, N, d) -> dict:
+        """The fixed-point functions on the grid: ``rho``, ``w``, ``z``, ``wa``, ``wb``,
+        ``wc`` and ``eta``."""
+        rho, _, _ = self._de2()._grid(self.prepare(regulator, d), N)
+        F, eta = self._unpack(params)
+        return {"rho": rho, **dict(zip(("w", "z", "wa", "wb", "wc"), F, strict=True)), "eta": eta}
+
+    def initial_guesses(self, regulator, N, d):
+        """One start vector: the :class:`frg.DE2` Wilson–Fisher point on this grid at
+        (N, d) = (1, 3) with W_a = W_b = W_c = 0 (NaN if that search fails)."""
+        from .engine import _solve  # the engine imports this module
+
+        ex = _solve(self._de2(), regulator, jnp.asarray(1.0), jnp.asarray(3.0), 8, 2)
+        p2 = ex.fixed_point.params  # [w; z(1..M); η]
+        m = self._m
+        p = jnp.concatenate([p2[: 2 * m - 1], jnp.zeros(3 * m), p2[-1:]])
+        return jnp.where(ex.result == RESULTS.successful, p, jnp.nan)[None]
+
+    def residual(self, params, context, N, d):
+        rho, dmat, _ = self._de2()._grid(context, N)
+        F, eta = self._unpack(params)
+        D = local_data(dmat, F)
+        flow = scaling(rho, D, context.d, eta) + _node_loops(rho, D, context.rule, eta)
+        if self.frozen:
+            flow = jnp.concatenate([flow[:2], _FROZEN * F[2:]])
+        return jnp.concatenate([flow[0], flow[1, 1:], flow[2:].ravel(), flow[1, :1]])
+
+    def row_scale(self, context, N, d):
+        """The w rows as :meth:`frg.DE2.row_scale` (weights 1 + (ρ̃/S)^{2/(d−2)}), others 1."""
+        w = self._de2().row_scale(context, N, d)[: self._m]
+        return jnp.concatenate([w, jnp.ones((self.n_params - self._m,))])
+
+    def eta(self, params, context):
+        return params[-1]
+
+    def kappa(self, params, context, N, d):
+        return self._de2().kappa(params, context, N, d)
+
+    def potential(self, params, regulator, N, d, rho):
+        return self._de2().potential(params, regulator, N, d, rho)
+
+    def nodes(self, params, context, N, d):
+        return self._de2().nodes(params, context, N, d)

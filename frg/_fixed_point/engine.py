@@ -47,6 +47,7 @@ from .._results import RESULTS
 from .._x64 import as_float64, x64
 from ._newton import ACCEPT, attach_implicit, newton
 from .de2 import DE2
+from .de4 import DE4
 from .taylor import Taylor
 from .truncations import LPA, AbstractTruncation, LPAPrime, by_grid_degree, grid_degree
 
@@ -77,6 +78,7 @@ TRUNCATIONS = {
     "lpa-prime": lambda order=None: LPAPrime(),
     "taylor": _taylor,
     "de2": lambda order=None: DE2(),
+    "de4": lambda order=None: DE4(),
 }
 
 
@@ -628,8 +630,9 @@ def _pms_value(truncation, family, N, d, start, which):
         ex = _solve(truncation, family(a), N, d, 8, 4, g=start, direct=True)
         return getattr(ex, which), ex
 
-    def val_grad(a):
-        (x, ex), g = jax.value_and_grad(value, has_aux=True)(a)
+    def val_grad(a):  # forward mode: one scalar parameter
+        a = jnp.asarray(a, dtype=float)
+        x, g, ex = jax.jvp(value, (a,), (jnp.ones_like(a),), has_aux=True)
         return x, g, ex
 
     return val_grad
@@ -677,12 +680,12 @@ def pms(
     X = ν, η or ω, for any truncation.
 
     ``family(a)`` returns a regulator (e.g. ``lambda a: frg.Wetterich(a=a)``). dX/da
-    comes from ``jax.grad`` through the fixed point (implicit differentiation) and, for ν
-    and ω, the eigenvalue derivative; its root in [lower, upper] is found by
-    ``optimistix.root_find`` with ``optimistix.Bisection`` (the bracket must change
-    sign; Newton on dX/da would need second derivatives, which the implicit/eigenvalue
-    rules do not provide). The fixed point at each a starts from the one at the
-    bracket's midpoint.
+    comes from forward-mode differentiation (``jax.jvp``) through the fixed point
+    (implicit differentiation) and, for ν and ω, the eigenvalue derivative; its root in
+    [lower, upper] is found by ``optimistix.root_find`` with ``optimistix.Bisection``
+    (the bracket must change sign; Newton on dX/da would need second derivatives, which
+    the implicit/eigenvalue rules do not provide). The fixed point at each a starts from
+    the one at the bracket's midpoint.
 
     Args:
         family: a → regulator; lower, upper: bracket; which: ``"nu"``, ``"eta"`` or

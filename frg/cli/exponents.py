@@ -42,8 +42,9 @@ def add_arguments(p) -> None:
         default="lpa",
         choices=sorted(TRUNCATIONS),
         help="lpa (full function, Chebyshev grid) | lpa-prime | taylor --order n | de2 "
-        "(O(d^2) derivative expansion; without --a the regulator prefactor at its PMS "
-        "point for nu)",
+        "(O(d^2) derivative expansion) | de4 (O(d^4), N = 1; also reports the LPA and "
+        "O(d^2) values and the error bar, half the last change; needs --a); de2 without "
+        "--a: the regulator prefactor at its PMS point for nu",
     )
     p.add_argument(
         "--order", type=int, default=None, help="Taylor order n (with --truncation taylor)"
@@ -53,7 +54,7 @@ def add_arguments(p) -> None:
         type=int,
         default=None,
         help="Chebyshev degree of the grid (default: frg.grid_degree(d) for lpa, "
-        "frg.DE2's default for de2)",
+        "frg.DE2's / frg.DE4's default for de2 / de4)",
     )
     p.add_argument("--plot", default=None, help="write a plot of u*(rho) to this file (png)")
 
@@ -88,7 +89,7 @@ def _truncation(args, d=None):
         raise ValueError("--truncation taylor needs --order n (n >= 2)")
     tr = make_truncation(args.truncation, args.order)
     if args.M is not None:
-        field = {"lpa": "M", "lpa-prime": "M", "de2": "grid"}.get(args.truncation)
+        field = {"lpa": "M", "lpa-prime": "M", "de2": "grid", "de4": "grid"}.get(args.truncation)
         if field is None:
             raise ValueError(f"--M applies to grid truncations, not {args.truncation!r}")
         return dataclasses.replace(tr, **{field: args.M})
@@ -211,6 +212,11 @@ def _run(args) -> dict:
     import frg
 
     tr = _truncation(args, args.d)
+    if args.truncation == "de4" and args.a is None:
+        raise ValueError(
+            "--truncation de4 needs --a (the regulator prefactor): PMS at O(d^4) is not "
+            "offered, its compile takes too long (docs/de4.md)"
+        )
     pms_search = args.truncation == "de2" and args.a is None
     reg = None if pms_search else _regulator(args)
     progress(
@@ -240,6 +246,7 @@ def _run(args) -> dict:
             ex = frg.critical_exponents(reg, N=args.N, d=args.d, truncation=tr)
             a, result = args.a, ex.result
         ex = jax.block_until_ready(ex)
+        orders = _orders(args, a, ex) if args.truncation == "de4" else None
     total = time.perf_counter() - t0
     ok = bool(result == frg.RESULTS.successful)
     fp = ex.fixed_point
@@ -269,6 +276,8 @@ def _run(args) -> dict:
             "newton_iterations": int(fp.iterations),
         },
     }
+    if orders is not None:
+        out.update(orders)
     reg = _regulator(args, a)
     rho = np.linspace(0.0, 3.0 * float(fp.kappa) if float(fp.kappa) > 0 else 1.0, 7)
     u = np.asarray(tr.potential(fp.params, reg, args.N, args.d, rho))
@@ -306,6 +315,40 @@ def _run(args) -> dict:
         plt.close(fig)
 
     write_figure(out, args.plot, draw)
+    return out
+
+
+#: Conformal-bootstrap values of the 3-d Ising exponents (Kos, Poland, Simmons-Duffin,
+#: Vichi, JHEP 08 (2016) 036; ω = Δ_ε' − 3: D. Simmons-Duffin, JHEP 03 (2017) 086).
+BOOTSTRAP_ISING_3D = {"nu": 0.629971, "eta": 0.0362978, "omega": 0.82968}
+
+
+def _orders(args, a, ex4) -> dict:
+    """The derivative-expansion sequence at the same regulator: LPA (frg.DE2 with z
+    frozen would differ from frg.LPA only by the grid; frg.LPA on its default grid is
+    used), O(∂²) (frg.DE2) and O(∂⁴), and the error bar of Balog, Chaté, Delamotte,
+    Marohnic, Wschebor, PRL 123, 240604 (2019): half the change between the last two
+    orders."""
+    import frg
+
+    reg = _regulator(args, a)
+    progress("the lower orders at the same regulator (LPA, O(d^2))")
+    seq = {"de4": ex4}
+    for name, tr in (("lpa", frg.with_grid_degree(frg.LPA(), args.d)), ("de2", frg.DE2())):
+        seq[name] = frg.critical_exponents(reg, N=args.N, d=args.d, truncation=tr)
+    keys = ("nu", "eta", "omega")
+    out = {
+        "orders": {
+            name: {k: float(getattr(seq[name], k)) for k in keys}
+            | {"status": frg.result_message(seq[name].result)}
+            for name in ("lpa", "de2", "de4")
+        },
+        "error_bar": {
+            k: 0.5 * abs(float(getattr(ex4, k)) - float(getattr(seq["de2"], k))) for k in keys
+        },
+    }
+    if args.N == 1.0 and args.d == 3.0:
+        out["bootstrap"] = dict(BOOTSTRAP_ISING_3D)
     return out
 
 
