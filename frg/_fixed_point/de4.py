@@ -62,7 +62,8 @@ _H = 1e-30  # complex step: derivatives exact to rounding, values unchanged to O
 
 
 def _local_derivatives(rho, D, rule: DE4Rule, eta):
-    """∂L/∂D[g, ·, j] (g, j in row-major order), ∂L/∂η, ∂L/∂ρ̃ at every node: (37, 5, nodes).
+    """The loops L (5, nodes) and ∂L/∂D[g, ·, j] (g, j in row-major order), ∂L/∂η, ∂L/∂ρ̃
+    at every node (37, 5, nodes).
 
     Complex step: one evaluation of the loops on 37 copies of every node, copy k with
     the imaginary perturbation i·_H of its k-th local datum (the loops are holomorphic
@@ -77,7 +78,8 @@ def _local_derivatives(rho, D, rule: DE4Rule, eta):
     D_c = jnp.repeat(D, k, axis=1) + step * dD
     eta_c = eta + step * jnp.tile(e[:, nk], m)
     L = loops(rho_c, D_c, rule, eta_c, n0=k)  # node-major: index n·k + copy
-    return (L.imag / _H).reshape(NF, m, k).transpose(2, 0, 1)
+    # the real parts are the unperturbed values (to O(_H²))
+    return L.real[:, ::k], (L.imag / _H).reshape(NF, m, k).transpose(2, 0, 1)
 
 
 def _zero(t):
@@ -100,8 +102,7 @@ def _node_loops_jvp(primals, tangents):
     rho, D, rule, eta = primals
     t_rho, t_D, t_rule, t_eta = tangents
     m = rho.shape[0]
-    out = _node_loops(rho, D, rule, eta)
-    dL = _node_derivatives(rho, D, rule, eta)
+    out, dL = _local_derivatives(rho, D, rule, eta)  # one evaluation gives both
     tan = jnp.zeros_like(out)
     if not _zero(t_D):
         tan = tan + jnp.einsum("gjfn,gnj->fn", dL[: NF * J].reshape(NF, J, NF, m), t_D)
@@ -115,21 +116,6 @@ def _node_loops_jvp(primals, tangents):
 
 
 _node_loops.defjvp(_node_loops_jvp, symbolic_zeros=True)
-
-
-@jax.custom_jvp
-def _node_derivatives(rho, D, rule: DE4Rule, eta):
-    """:func:`_local_derivatives` (its tangent: the forward derivative of the complex step)."""
-    return _local_derivatives(rho, D, rule, eta)
-
-
-def _node_derivatives_jvp(primals, tangents):
-    out = _node_derivatives(*primals)
-    tans = tuple(_dense(t, p) for t, p in zip(tangents, primals, strict=True))
-    return out, jax.jvp(_local_derivatives, primals, tans)[1]
-
-
-_node_derivatives.defjvp(_node_derivatives_jvp, symbolic_zeros=True)
 
 
 class _Context(eqx.Module):
