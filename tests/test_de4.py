@@ -139,9 +139,12 @@ def _chain_sum_independent(lag, phi0, g, q, P, lam):
 
 
 def _cauchy(fn, orders, r=0.1, n=24):
-    """λ^k coefficients of fn from n points on the circle |λ| = r (fn vectorised by vmap)."""
+    """λ^k coefficients of fn from n points on the circle |λ| = r (fn vectorised by vmap).
+
+    One compiled program: evaluated eagerly, the nested forward derivatives of the
+    independent evaluation dispatch (and compile) every operation separately."""
     lam = r * np.exp(2j * np.pi * np.arange(n) / n)
-    vals = np.asarray(jax.vmap(fn)(jnp.asarray(lam)))
+    vals = np.asarray(jax.jit(jax.vmap(fn))(jnp.asarray(lam)))
     return [np.mean(vals * lam ** (-k)) for k in orders]
 
 

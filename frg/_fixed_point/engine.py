@@ -459,6 +459,22 @@ def _check_regulator(regulator, d):
         type(regulator).check(regulator, float(dd))  # on the class: no BoundMethod
 
 
+def _as_arrays(regulator):
+    """``regulator`` with its Python-number parameters as NumPy float64 arrays.
+
+    A Python float field of an equinox module is static under ``filter_jit`` (part of
+    the compiled program's key), so every new value of, e.g., ``Wetterich(a=...)`` would
+    compile a new program; as arrays the values are traced and one program serves all.
+    """
+
+    def conv(x):
+        if isinstance(x, (float, int)) and not isinstance(x, bool):
+            return np.asarray(x, dtype=np.float64)
+        return x
+
+    return jax.tree_util.tree_map(conv, regulator)
+
+
 def _concrete(*xs):
     leaves = jax.tree_util.tree_leaves(xs)
     return not any(isinstance(x, jax.core.Tracer) for x in leaves)
@@ -523,7 +539,7 @@ def critical_exponents(
     # concrete inputs as NumPy float64 scalars (traced like jax arrays by filter_jit,
     # without an eager device transfer each)
     N, d = as_float64(N), as_float64(d)
-    ex = _solve_jit(truncation, regulator, N, d, steps, n_theta, adaptive=adaptive)
+    ex = _solve_jit(truncation, _as_arrays(regulator), N, d, steps, n_theta, adaptive=adaptive)
     return _raise(ex, throw)
 
 
@@ -587,7 +603,8 @@ def exponents_table(
 
 def _table(truncation, regulator, Ns, ds, steps):
     NN, DD = np.meshgrid(Ns, ds, indexing="ij")
-    out = _table_jit(truncation, regulator, jnp.asarray(NN.ravel()), jnp.asarray(DD.ravel()), steps)
+    flat = jnp.asarray(NN.ravel()), jnp.asarray(DD.ravel())
+    out = _table_jit(truncation, _as_arrays(regulator), *flat, steps)
     return jax.tree_util.tree_map(lambda a: a.reshape(NN.shape + a.shape[1:]), out)
 
 
@@ -717,7 +734,7 @@ def pms(
     for a in (lo, 0.5 * (lo + hi), hi):
         _check_inputs(truncation, family(a), N, d)
     NN, dd = jnp.asarray(float(N)), jnp.asarray(float(d))
-    mid = _solve_jit(truncation, family(0.5 * (lo + hi)), NN, dd, 8, 4)
+    mid = _solve_jit(truncation, _as_arrays(family(0.5 * (lo + hi))), NN, dd, 8, 4)
     if not bool(mid.result == RESULTS.successful):
         raise ValueError(
             f"no Wilson–Fisher fixed point at the bracket's midpoint a = {0.5 * (lo + hi)}: "
