@@ -2,13 +2,26 @@
 notebooks.
 
 Tests and docstring examples run under float64 (the library's policy for physics
-results), and the CLI's persistent compilation cache is off (hermetic runs; the CLI
-subprocesses that tests start inherit the setting; tests/test_cli_cache.py turns it on).
-Docstring examples find ``frg``, ``jax``, ``jnp`` and ``np`` already imported, and run
-in a temporary working directory (an example that writes ``"phase.png"`` writes it there).
+results). Docstring examples find ``frg``, ``jax``, ``jnp`` and ``np`` already imported,
+and run in a temporary working directory (an example that writes ``"phase.png"`` writes
+it there).
+
+Compilation: one persistent compilation cache per run. The controlling process creates
+a fresh directory and exports it as ``JAX_COMPILATION_CACHE_DIR``, which every
+pytest-xdist worker and every CLI subprocess that a test starts inherits (the CLI's own
+user cache is off, ``FRG_JAX_CACHE=0``; tests/test_cli_cache.py turns it on in a
+directory of its own). A program compiled by one process (the default LPA solve, the
+O(∂²) solve, a CLI command's solve) is then loaded by the others instead of compiled
+again. The directory is removed at the end of the run: nothing compiled by an earlier
+run is reused. After each test module the in-memory caches are cleared
+(``jax.clear_caches()``), so a worker does not carry every program of the modules it ran
+before (a worker holding them all compiled the later O(∂⁴) modules ten times slower).
 """
 
+import gc
 import os
+import shutil
+import tempfile
 
 import jax
 import jax.numpy as jnp
@@ -17,6 +30,25 @@ import pytest
 
 jax.config.update("jax_enable_x64", True)
 os.environ["FRG_JAX_CACHE"] = "0"
+
+_CACHE_ENV = "JAX_COMPILATION_CACHE_DIR"
+_OWN = "FRG_TESTS_CACHE_DIR"  # set when this run created the directory
+
+if not os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get(_CACHE_ENV):
+    os.environ[_OWN] = os.environ[_CACHE_ENV] = tempfile.mkdtemp(prefix="frg-tests-jax-")
+    jax.config.update("jax_compilation_cache_dir", os.environ[_CACHE_ENV])
+
+
+def pytest_unconfigure(config):
+    if not os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_OWN):
+        shutil.rmtree(os.environ.pop(_OWN), ignore_errors=True)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_in_memory_caches():
+    yield
+    jax.clear_caches()
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
