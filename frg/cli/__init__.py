@@ -59,9 +59,9 @@ def _compilation_cache() -> None:
 
     A repeated command compiles from the cache: ``frg exponents`` 5.3 → 2.0 s of
     compile (tracing and lowering are not cached), 10.5 → 6.5 s wall on 2 CPU cores.
-    JAX does not cache programs with host callbacks: the LPA flow solve (``frg flow``,
-    ``frg quickstart``) contains diffrax's run-time argument checks (equinox
-    ``error_if``) and is compiled every time.
+    JAX does not cache programs with host callbacks; the run-time checks inside diffrax's
+    solves (equinox ``error_if``) are host callbacks unless the process sets equinox's
+    error mode to ``nan`` (:func:`console` does).
     The cache lives in ``$XDG_CACHE_HOME/frg/jax`` (default ``~/.cache/frg/jax``); a
     directory the user chose (``JAX_COMPILATION_CACHE_DIR``) is kept, and
     ``FRG_JAX_CACHE=0`` turns it off. The library itself never sets it.
@@ -106,5 +106,30 @@ def main(argv: list[str] | None = None) -> int:
     return run_command(args, parser)
 
 
+def _error_checks_without_callbacks() -> None:
+    """Equinox's run-time checks (``error_if``, e.g. diffrax's argument checks inside a
+    compiled solve) return NaN instead of raising through a host callback, so that the
+    programs containing them can be written to the persistent compilation cache.
+
+    Only for a process the CLI owns (:func:`console`): the mode is read when a program is
+    traced, and a program traced under it and kept in memory would not raise for a
+    library caller later. Every command reports failures through the solvers' result
+    codes, not through these checks. An ``EQX_ON_ERROR`` set by the user is kept.
+    """
+    if "EQX_ON_ERROR" in os.environ:
+        return
+    import equinox._errors as errors  # equinox reads EQX_ON_ERROR at import
+
+    if getattr(errors, "EQX_ON_ERROR", None) == "raise":
+        errors.EQX_ON_ERROR = "nan"
+
+
+def console() -> int:
+    """The ``frg`` console script and ``python -m frg.cli``: :func:`main` in a process of
+    its own (equinox's checks without host callbacks, so every solve is cacheable)."""
+    _error_checks_without_callbacks()
+    return main()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(console())
