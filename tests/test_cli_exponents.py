@@ -71,6 +71,7 @@ def test_sweep_exponents_reproduces_published_lpa_and_resumes(tmp_path, capsys):
     assert again["computed_chunks"] == [] and again["results"] == out["results"]
 
 
+@pytest.mark.slow
 def test_sweep_exponents_groups_points_by_grid_degree(tmp_path, capsys, monkeypatch):
     # d = 2.75 and 3 need different default grids (frg.grid_degree: M = 72, 56): one
     # sub-sweep each (here forced: by default only from GROUP_MIN_POINTS points on),

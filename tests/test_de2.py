@@ -89,6 +89,7 @@ def test_de2_values_at_alpha2(wetterich):
     assert 0.0 < kap < float(f["rho"][-1]) and abs(float(w0)) < 1e-12
 
 
+@pytest.mark.slow
 def test_eta_derivative_matches_finite_differences():
     # dη/da through the fixed point (implicit function theorem) and dν/da (eigenvalue
     # derivative), against central differences of the solved values
@@ -105,6 +106,7 @@ def test_eta_derivative_matches_finite_differences():
     np.testing.assert_allclose(jac, fd, rtol=2e-5, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_pms_eta_is_stationary():
     """PMS in a of frg.Wetterich for η at O(∂²) (frg.pms, which="eta"): dη/da = 0 there,
     checked with central differences of η itself; η at PMS is a minimum over a."""
@@ -234,6 +236,7 @@ def test_on_tensor_flow_consistency():
 
 # ------------------------------------------------------------------------- O(N), N = 2, 3
 # One compilation (default grid, N traced, vmapped) serves every N.
+@pytest.mark.slow
 def test_on_values_large_n_table():
     """O(N) at α = 2, Z_t(0) = 1 (our values, converged to 1e-10 in ν, η in a second
     discretisation without the boundary row; ω to the default grid's 1e-5),

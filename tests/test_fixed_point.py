@@ -130,6 +130,7 @@ def test_grad_nu_wrt_regulator_parameter():
     np.testing.assert_allclose(float(f(1.0)), 0.6588930557, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_pms_is_stationary_by_finite_differences():
     # PMS: dν/da = 0 found by bisection on the implicit gradient; checked here with
     # central differences of ν itself (independent of the gradient code), and that the
@@ -206,6 +207,7 @@ def test_grid_degree_by_dimension():
     assert frg.with_grid_degree(taylor, 2.6) is taylor
 
 
+@pytest.mark.slow
 def test_default_grid_converged_at_low_d():
     # d = 2.6: the M = 56 grid is ~3e-6 off in nu; the default (M = 96 there) agrees with
     # a finer grid to 1e-8 (measured: 7e-10 against M = 160), and the banded table (two
