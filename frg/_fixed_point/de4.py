@@ -206,7 +206,8 @@ class DE4(AbstractTruncation):
     def fields(self, params, regulator, N, d) -> dict:
         """The fixed-point functions on the grid: ``rho``, ``w``, ``z``, ``wa``, ``wb``,
         ``wc`` and ``eta``."""
-        rho, _, _ = self._de2()._grid(self.prepare(regulator, d), N)
+        de2 = self._de2()  # the grid needs ℓ₂^d(0) only, not the O(∂⁴) momentum rule
+        rho = de2._grid(de2.prepare(regulator, d), N)[0]
         F, eta = self._unpack(params)
         return {"rho": rho, **dict(zip(("w", "z", "wa", "wb", "wc"), F, strict=True)), "eta": eta}
 
