@@ -33,17 +33,15 @@ import pytest
 jax.config.update("jax_enable_x64", True)
 os.environ["FRG_JAX_CACHE"] = "0"
 
-_CACHE_ENV = "JAX_COMPILATION_CACHE_DIR"
-_OWN = "FRG_TESTS_CACHE_DIR"  # set when this run created the directory
-
-if not os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get(_CACHE_ENV):
-    os.environ[_OWN] = os.environ[_CACHE_ENV] = tempfile.mkdtemp(prefix="frg-tests-jax-")
-    jax.config.update("jax_compilation_cache_dir", os.environ[_CACHE_ENV])
+_OWN_CACHE = None  # the directory this (controlling) process created
+if not os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+    _OWN_CACHE = os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="frg-tests-")
+    jax.config.update("jax_compilation_cache_dir", _OWN_CACHE)
 
 
 def pytest_unconfigure(config):
-    if not os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_OWN):
-        shutil.rmtree(os.environ.pop(_OWN), ignore_errors=True)
+    if _OWN_CACHE is not None:
+        shutil.rmtree(_OWN_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True, scope="module")

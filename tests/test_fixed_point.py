@@ -117,10 +117,7 @@ def test_lpa_prime_litim():
 def test_grad_nu_wrt_regulator_parameter():
     # a small grid keeps the (separately compiled) gradient program cheap
     tr = frg.LPA(M=32, L=12.0)
-    # a as an array: every a reuses one compiled solve (a float field is static)
-    f = lambda a: (
-        critical_exponents(frg.Wetterich(a=jnp.asarray(a)), N=1.0, d=3.0, truncation=tr).nu
-    )
+    f = lambda a: critical_exponents(frg.Wetterich(a=a), N=1.0, d=3.0, truncation=tr).nu
     g = float(jax.grad(f)(1.0))
     h = 1e-3
     fd = (float(f(1.0 + h)) - float(f(1.0 - h))) / (2 * h)
@@ -139,8 +136,7 @@ def test_pms_is_stationary_by_finite_differences():
     res = frg.pms(lambda a: frg.Wetterich(a=a), 4.0, 16.0, truncation=tr)
     assert res.result == frg.RESULTS.successful
     a = float(res.a)
-    # a as an array: every a reuses one compiled solve (a float field is static)
-    f = lambda a: float(critical_exponents(frg.Wetterich(a=np.float64(a)), truncation=tr).nu)
+    f = lambda a: float(critical_exponents(frg.Wetterich(a=a), truncation=tr).nu)
     h = 1e-2
     slope_far = (f(4.0 + h) - f(4.0 - h)) / (2 * h)
     fd = (f(a + h) - f(a - h)) / (2 * h)
