@@ -1,13 +1,16 @@
-"""Benchmark: warm time per O(∂²) point (``frg.DE2``) beside the LPA point, d = 3.
+"""Benchmark: warm time per O(∂²) and O(∂⁴) point (``frg.DE2``, ``frg.DE4``) beside the
+LPA point, d = 3.
 
 Each timed call is the public ``frg.critical_exponents`` (search from built-in guesses,
 continuation, stability matrix, ``eig``) with ``frg.Exponential(a=1)``: LPA (default
-grid), DE2 N = 1 and DE2 N = 2 (default grid, ν and η converged to 1e-7). One untimed
+grid), DE2 N = 1 and DE2 N = 2 (default grid, ν and η converged to 1e-7), DE4 N = 1
+(``--de4-grid``, default 12: ν to 1e-8 against grid 20, docs/de4.md). One untimed
 call first (compile time = its time minus the warm median), then the same number of
 warm repeats for every row, reported as median and best. The rows are different
 problems: no ratio between them is printed.
 
-Run: ``python benchmarks/bench_de2.py [--repeat 5] [--grid 32] [--quick]``.
+Run: ``python benchmarks/bench_de2.py [--repeat 5] [--grid 32] [--de4-grid 12] [--quick]``
+(``--de4-grid 0`` leaves O(∂⁴) out; it compiles for minutes).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ import frg
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--grid", type=int, default=None, help="DE2 grid (default: frg.DE2's)")
+    ap.add_argument("--de4-grid", type=int, default=12, help="DE4 grid (0: no DE4 row)")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--quick", action="store_true", help="grid 16, 1 repeat")
+    ap.add_argument("--quick", action="store_true", help="grid 16, no DE4, 1 repeat")
     args = ap.parse_args(argv)
     rep = 1 if args.quick else args.repeat
     grid = 16 if args.quick and args.grid is None else args.grid
@@ -37,6 +41,8 @@ def main(argv=None):
         ("DE2 N=1", 1.0, de2),
         ("DE2 N=2", 2.0, de2),
     ]
+    if args.de4_grid and not args.quick:
+        cases.append(("DE4 N=1", 1.0, frg.DE4(grid=args.de4_grid)))
     for name, N, tr in cases:
         f, med, best, ex = stats(
             lambda N=N, tr=tr: frg.critical_exponents(reg, N=N, d=3.0, truncation=tr), rep

@@ -132,9 +132,9 @@ def test_cli_exponents_de4_bad_input(capsys):
     rc = main("exponents --regulator litim --truncation de4 --a 1 --json".split())
     out = json.loads(capsys.readouterr().out)
     assert rc == 2 and "does not apply" in out["error"]  # litim has no --a
-    rc = main("exponents --regulator exponential --truncation de4 --json".split())
+    rc = main("exponents --regulator power --truncation de4 --json".split())  # PMS bracket?
     out = json.loads(capsys.readouterr().out)
-    assert rc == 2 and "needs --a" in out["error"]
+    assert rc == 2 and "PMS is defined for ['exponential', 'wetterich']" in out["error"]
 
 
 @pytest.mark.validation
@@ -151,6 +151,23 @@ def test_cli_exponents_de4_orders_and_error_bar(capsys):
     assert o["de4"]["nu"] == res["nu"] and o["lpa"]["eta"] == 0.0
     for k in ("nu", "eta", "omega"):
         assert res["error_bar"][k] == pytest.approx(0.5 * abs(o["de4"][k] - o["de2"][k]))
+    assert abs(res["nu"] - res["bootstrap"]["nu"]) < 2 * res["error_bar"]["nu"]
+
+
+@pytest.mark.validation
+def test_cli_exponents_de4_pms(capsys):
+    # without --a: the PMS point of ν at O(∂⁴) (Brent's method on ν(a), plain solves):
+    # ν there is stationary, so the solves at a ± 0.05 both lie on the same side of it
+    rc = main("exponents --regulator exponential --truncation de4 --M 12 --json".split())
+    res = json.loads(capsys.readouterr().out)
+    assert rc == 0 and res["status"] == "success" and res["pms"] is True
+    a, tr = res["a"], frg.DE4(grid=12)
+    assert 0.5 < a < 4.0
+    nus = [
+        float(frg.critical_exponents(frg.Exponential(a=b), N=1, d=3.0, truncation=tr).nu)
+        for b in (a - 0.05, a + 0.05)
+    ]
+    assert np.sign(nus[0] - res["nu"]) == np.sign(nus[1] - res["nu"])
     assert abs(res["nu"] - res["bootstrap"]["nu"]) < 2 * res["error_bar"]["nu"]
 
 

@@ -114,6 +114,11 @@ def test_zero_d_json(capsys):
 def test_flow_bad_input_json(capsys):
     rc, d = _json(capsys, ["flow", "--k-ir", "2.0", "--json"])
     assert rc == 2 and d["status"] == "error" and "k_ir" in d["error"]
+    # refused before the "compiling and solving" progress line
+    rc = main(["flow", "--d", "5", "--json"])
+    captured = capsys.readouterr()
+    assert rc == 2 and "d must lie in (0.0, 4.0]" in json.loads(captured.out)["error"]
+    assert "compiling" not in captured.err
 
 
 def test_usage_error_with_json_prints_one_json_object(capsys):

@@ -143,6 +143,14 @@ def test_pms_is_stationary_by_finite_differences():
     assert abs(fd) < 1e-4 * abs(slope_far), (fd, slope_far)
     assert f(a) < min(f(a - 0.5), f(a + 0.5))
     np.testing.assert_allclose(f(a), float(res.value), rtol=1e-12)
+    # the derivative-free search (Brent on ν(a), plain solves: the O(∂⁴) default) finds
+    # the same point: a to its tolerance, ν to second order in the error of a
+    br = frg.pms(lambda a: frg.Wetterich(a=a), 4.0, 16.0, truncation=tr, method="brent")
+    assert br.result == frg.RESULTS.successful
+    assert abs(float(br.a) - a) < 1e-3 * a
+    np.testing.assert_allclose(float(br.value), float(res.value), rtol=1e-9)
+    assert abs(float(br.derivative)) < 1e-3 * abs(slope_far)
+    assert 4 <= int(br.iterations) <= 60
 
 
 @pytest.mark.parametrize(
@@ -241,9 +249,9 @@ def test_grid_reference_needs_no_spectrum(reg):
 
     @jax.jit
     def each(g):
-        q, nrm, _ = fpm.newton(fun, g, args, ftol=1e-10, maxiter=40, max_its=40)
+        q, nrm, _, jq = fpm.newton(fun, g, args, ftol=1e-10, maxiter=40, max_its=40)
         plausible = fpm._plausible(tr, q, args[0], one, three, nrm, 1e-10)
-        return plausible, fpm._n_relevant(tr, q, args[0], one, three)
+        return plausible, fpm._n_relevant(tr, jq, args[0], one, three)
 
     results = [each(g) for g in fpm._guesses(tr, reg)]
     n_rel = [int(n) for ok, n in results if bool(ok)]

@@ -332,16 +332,6 @@ def loop_series(phi, D, rule: DE4Rule, eta, config, orders, *, raw=False, two=No
     return jnp.stack(res)
 
 
-def dphi(f):
-    """Derivative along the field of f(φ₀, D, ...): tangents 1 and φ₀ f^{(j+1)}."""
-
-    def df(phi, D, *args):
-        tD = phi[None, :, None] * jnp.concatenate([D[..., 1:], jnp.zeros_like(D[..., :1])], -1)
-        return jax.jvp(lambda p, dd: f(p, dd, *args), (phi, D), (jnp.ones_like(phi), tD))[1]
-
-    return df
-
-
 def _coeffs(config):
     """(c_A, c_B, c_C): λ⁴ coefficients of ∂^{n−2}W_a, ∂^{n−3}B, ∂^{n−4}W_c in the ansatz vertex."""
     P = [np.asarray(p) for p in config]
@@ -369,10 +359,6 @@ def _l2(phi, D, rule, eta):
     return loop_series(phi, D, rule, eta, _E1, (2, 4))
 
 
-def _l2a(phi, D, rule, eta):
-    return _l2(phi, D, rule, eta)[1]
-
-
 def _l3(phi, D, rule, eta, config):
     return loop_series(phi, D, rule, eta, config, (4,))[0]
 
@@ -387,6 +373,17 @@ def loop_w(rho, D, rule: DE4Rule, eta):
     return -0.5 * jnp.sum(rule.w * rule.dt_r(eta) * G**2 * dm, axis=-1)
 
 
+def along(f):
+    """(f, ∂_φ f) of f(φ₀, D, ...) in one forward pass along the field: tangents 1 for φ₀
+    and φ₀ f^{(j+1)} for each ρ-derivative f^{(j)} (the highest taken as 0)."""
+
+    def df(phi, D, *args):
+        tD = phi[None, :, None] * jnp.concatenate([D[..., 1:], jnp.zeros_like(D[..., :1])], -1)
+        return jax.jvp(lambda p, dd: f(p, dd, *args), (phi, D), (jnp.ones_like(phi), tD))
+
+    return df
+
+
 def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4, n0=1):
     """Loop parts (L_w, L_z, L_a, L_b, L_c) of the five flows at the nodes.
 
@@ -397,22 +394,20 @@ def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4, n0=1):
     pos = jnp.real(rho) > 0.0  # √(2ρ̃), derivative 0 at ρ̃ = 0 (a fixed node)
     phi = jnp.where(pos, jnp.sqrt(jnp.where(pos, 2.0 * rho, 1.0)), 0.0)
     l_w = loop_w(rho, D, rule, eta)
-    l2 = _l2(phi, D, rule, eta)
+    # the 2-point coefficients (λ², λ⁴) with their first two φ-derivatives, one pass
+    (l2, dl2), (_, d2l2) = along(along(_l2))(phi, D, rule, eta)
     ca3, cb3, _ = _coeffs(config3)
-
-    def num3(p, dd, et):
-        return _l3(p, dd, rule, et, config3) - ca3 * dphi(_l2a)(p, dd, rule, et)
-
-    nb = num3(phi, D, eta)
+    l3 = _l3(phi, D, rule, eta, config3)
+    nb = l3 - ca3 * dl2[1]
     eta0 = eta[:n0] if jnp.ndim(eta) else eta
-    nb0 = dphi(num3)(phi[:n0], D[:, :n0], eta0)
+    nb0 = along(_l3)(phi[:n0], D[:, :n0], rule, eta0, config3)[1] - ca3 * d2l2[1, :n0]
     safe = jnp.where(pos, phi, 1.0)
     l_b = jnp.where(pos, nb / (cb3 * safe), jnp.concatenate([nb0, nb[n0:]]) / cb3)
     ca4, cb4, cc4 = _coeffs(config4)
     l4 = loop_series(phi, D, rule, eta, config4, (4,))[0]
-    rest = ca4 * dphi(dphi(_l2a))(phi, D, rule, eta)
-    if cb4 != 0.0:
-        rest = rest + cb4 * dphi(lambda p, dd, et: num3(p, dd, et) / cb3)(phi, D, eta)
+    rest = ca4 * d2l2[1]
+    if cb4 != 0.0:  # ∂_φ of the 3-point numerator
+        rest = rest + cb4 * (along(_l3)(phi, D, rule, eta, config3)[1] - ca3 * d2l2[1]) / cb3
     l_c = (l4 - rest) / cc4
     return jnp.stack([l_w, l2[0], l2[1], l_b, l_c])
 

@@ -78,7 +78,7 @@ def _norm(f):
 
 def newton(fun, x0, args, *, tol=1e-12, maxiter=60, ftol=None, max_its=None):
     """Damped Newton for ``fun(x, args) = 0`` (:class:`DampedNewton` via
-    ``optimistix.least_squares``); returns ``(x, |F|, iterations)``.
+    ``optimistix.least_squares``); returns ``(x, |F|, iterations, J)``.
 
     Stops when the change of x and of F over an accepted step is below ``tol``
     (max-norm, absolute plus relative), at an accepted point with |F| < ``ftol`` (if
@@ -86,14 +86,17 @@ def newton(fun, x0, args, *, tol=1e-12, maxiter=60, ftol=None, max_its=None):
     compiled solve serves callers with different limits) or after ``maxiter`` (static)
     optimistix steps (``iterations`` counts them, rejected line-search trials included).
     ``|F|`` is the 2-norm of the residual at the returned ``x`` (inf if non-finite);
-    callers test it.
+    callers test it. ``J`` is the Jacobian of ``fun`` at ``x``. Both come from the
+    solver's state (its last accepted point is the returned ``x``), so ``fun`` is not
+    evaluated again: a residual that is expensive to compile appears in the program
+    once, inside the solver.
     """
     x0 = lax.stop_gradient(x0)
     args = lax.stop_gradient(args)
     solver = DampedNewton(rtol=tol, atol=tol, ftol=ftol, max_its=max_its)
     sol = optx.least_squares(fun, solver, x0, args, max_steps=maxiter, throw=False)
-    x = sol.value
-    return x, _norm(fun(x, args)), sol.stats["num_steps"]
+    info = sol.state.f_info
+    return sol.value, _norm(info.residual), sol.stats["num_steps"], info.jac.as_matrix()
 
 
 def attach_implicit(fun, x_star, args):

@@ -22,15 +22,17 @@ evaluation, and any tangent (a column of the Newton Jacobian, a direction of
 the implicit-function derivative) is a contraction with them. The full Jacobian
 (5(M + 1) columns) thus costs one batched pass, not one per column. Tangents of the
 momentum rule (the regulator's parameters, d) go through the plain forward derivative;
-the local derivatives are differentiable once more (forward mode), which the PMS in the
-regulator's parameter needs (the derivative of the stability matrix).
+the local derivatives are differentiable once more (forward mode), which derivatives of
+the exponents in the regulator's parameter need (the derivative of the stability
+matrix; ``frg.pms(..., method="bisection")``; the default PMS for this truncation is
+Brent's method on plain solves, :attr:`pms_method`).
 
 **Compilation.** The loops are a large traced graph (the 4-point function alone has 65
-vertices as λ-series) and the engine inlines the residual and its Jacobian at every
-place of the Newton/continuation loop that evaluates them: compiling a first O(∂⁴)
-point takes minutes (measured in docs/de4.md). The local derivatives are complex-step
-derivatives (one evaluation of the loops on 37 perturbed copies of every node), which
-compile like one more evaluation of the loops.
+vertices as λ-series). The engine evaluates the residual in two places of its search
+loop, the predictor test (value only, batched) and the Newton solve (value and the
+custom JVP above, one complex-step evaluation of the loops on 37 perturbed copies of
+every node), and takes the stability matrix from the Newton Jacobian at the root, so
+the loops are compiled twice per program (measured in docs/de4.md, "Cost").
 """
 
 from __future__ import annotations
@@ -152,6 +154,9 @@ class DE4(AbstractTruncation):
 
     # the start vector is the O(∂²) Wilson–Fisher point, which the Newton solve follows
     spectral_check: ClassVar[bool] = False
+    # forward mode through the search (second derivatives of the loops) compiles for many
+    # minutes; Brent's method needs the plain solve only (docs/de4.md, "PMS")
+    pms_method: ClassVar[str] = "brent"
 
     grid: int = eqx.field(static=True, default=16)
     rho_max: float | None = eqx.field(static=True, default=None)

@@ -148,10 +148,35 @@ def stability_matrix(truncation: AbstractTruncation, params, regulator, N, d):
     rows/dynamic couplings, s = constraint rows/slaved unknowns.
     """
     J = jax.jacfwd(lambda p: truncation.residual(p, regulator, N, d))(params)
+    return _schur(truncation, J)
+
+
+def _schur(truncation, J):
     n = truncation.n_flow
     if n == J.shape[0]:
         return J
     return J[:n, :n] - J[:n, n:] @ jnp.linalg.solve(J[n:, n:], J[n:, :n])
+
+
+def _unweighted(truncation, Jw, ctx, N, d):
+    """Jacobian of the residual from that of Newton's function (rows / row_scale)."""
+    return truncation.row_scale(ctx, N, d)[:, None] * Jw
+
+
+def _stability_at_root(truncation, Jw, p, ctx, N, d):
+    """:func:`stability_matrix` at ``p``, given the Jacobian ``Jw`` of Newton's function
+    there (from the solve that found ``p``): no second Jacobian in the program. Its
+    derivative is that of :func:`stability_matrix` (computed only when differentiated)."""
+
+    @jax.custom_jvp
+    def stab(p, ctx, N, d):
+        return _schur(truncation, _unweighted(truncation, Jw, ctx, N, d))
+
+    @stab.defjvp
+    def stab_jvp(primals, tangents):
+        return jax.jvp(partial(stability_matrix, truncation), primals, tangents)
+
+    return stab(p, ctx, N, d)
 
 
 @partial(jax.custom_jvp, nondiff_argnums=(0,))
@@ -195,9 +220,10 @@ def _plausible(truncation, p, ctx, N, d, nrm, ftol):
     return (nrm < ftol) & (nodes == 1) & (jnp.max(jnp.abs(p)) > 1e-6) & jnp.all(jnp.isfinite(p))
 
 
-def _n_relevant(truncation, p, ctx, N, d):
-    """Number of relevant directions (Re θ > 0) of the stability matrix at ``p``."""
-    lam = jnp.linalg.eigvals(stability_matrix(truncation, p, ctx, N, d))
+def _n_relevant(truncation, Jw, ctx, N, d):
+    """Number of relevant directions (Re θ > 0) of the stability matrix, from the
+    Jacobian ``Jw`` of Newton's function."""
+    lam = jnp.linalg.eigvals(_schur(truncation, _unweighted(truncation, Jw, ctx, N, d)))
     return jnp.sum(-lam.real > 1e-8)
 
 
@@ -241,7 +267,12 @@ def _search(
     ``direct``: ``G[0]`` is a solution near the target (another regulator, as in
     :func:`pms`): the first solve is at the target itself.
 
-    Returns (params, |F| (inf if the target was not reached), iterations of the last solve).
+    Every residual evaluation of the loop is inside the one Newton solve, apart from the
+    predictor test (one batched evaluation), so an expensive residual is compiled twice
+    (value, and the Jacobian inside the solver), not once per use.
+
+    Returns (params, |F| (inf if the target was not reached), iterations of the last
+    solve, the Jacobian of ``fun`` at params (NaN if no solve was accepted)).
     """
     # the root gets its derivative from ``attach_implicit`` at the target, never from here
     reg, N, d = lax.stop_gradient((regulator, N, d))
@@ -258,23 +289,24 @@ def _search(
     at_ref = (N == 1.0) & (d == 3.0)
 
     def body(c):
-        k, phase, i, s, h, p, prev, s_prev, _, _, wf = c
+        k, phase, i, s, h, p, prev, s_prev, _, _, wf, jac = c
         ref = phase == 0
         s_new = jnp.where(ref, 0.0, jnp.where(s + h > 1.0 - 1e-9, 1.0, s + h))
         n_s, d_s = N**s_new, 3.0 + s_new * (d - 3.0)
         args = (truncation.prepare(reg, d_s), n_s, d_s)
         ratio = jnp.where(s > s_prev, (s_new - s) / jnp.where(s > s_prev, s - s_prev, 1.0), 0.0)
         pred = p + ratio * (p - prev)
-        better = jnp.sum(fun(pred, args) ** 2) < jnp.sum(fun(p, args) ** 2)
+        r2 = jax.vmap(lambda x: jnp.sum(fun(x, args) ** 2))(jnp.stack([pred, p]))
+        better = r2[0] < r2[1]
         x0 = jnp.where(ref, G[jnp.minimum(i, nG - 1)], jnp.where(better, pred, p))
         ftol = jnp.where(ref | (s_new >= 1.0), _FTOL, _FTOL_MID)
         its_max = jnp.where(ref, _ITS_REF, _ITS_STEP)
-        q, nrm, its = newton(fun, x0, args, ftol=ftol, maxiter=_ITS_REF, max_its=its_max)
+        q, nrm, its, jq = newton(fun, x0, args, ftol=ftol, maxiter=_ITS_REF, max_its=its_max)
         plaus = _plausible(truncation, q, args[0], n_s, d_s, nrm, ftol)
         if not from_reference and truncation.spectral_check:  # one relevant direction too
             n_rel = lax.cond(
                 ref & plaus,
-                lambda: _n_relevant(truncation, q, args[0], n_s, d_s),
+                lambda: _n_relevant(truncation, jq, args[0], n_s, d_s),
                 lambda: jnp.asarray(1),
             )
             plaus = plaus & (n_rel == 1)
@@ -286,6 +318,7 @@ def _search(
         ok = jnp.where(ref, plaus | (i >= nG - 1), finite & (plaus | ~wf))
         wf_next = jnp.where(ref, plaus, wf)
         p_new = jnp.where(ok, q, p)
+        jac_new = jnp.where(ok, jq, jac)
         prev_new = jnp.where(ok, jnp.where(ref, q, p), prev)
         s_prev_new = jnp.where(ok, jnp.where(ref, 0.0, s), s_prev)
         # at the target (N, d) = (1, 3) itself the reference solution is the answer
@@ -305,6 +338,7 @@ def _search(
             nrm,
             its,
             wf_next,
+            jac_new,
         )
 
     def cond(c):
@@ -328,12 +362,13 @@ def _search(
         jnp.asarray(jnp.inf),
         jnp.asarray(0),
         jnp.asarray(True),
+        jnp.full((G.shape[1], G.shape[1]), jnp.nan),
     )
-    k, phase, i, s, h, p, prev, s_prev, nrm, its, _ = lax.while_loop(cond, body, c0)
+    k, phase, i, s, h, p, prev, s_prev, nrm, its, _, jac = lax.while_loop(cond, body, c0)
     if reference_only:
         return lax.stop_gradient(p)
     reached = (phase == 1) & (s >= 1.0)
-    return lax.stop_gradient(p), jnp.where(reached, nrm, jnp.inf), its
+    return lax.stop_gradient(p), jnp.where(reached, nrm, jnp.inf), its, lax.stop_gradient(jac)
 
 
 def _guesses(truncation, regulator):
@@ -357,9 +392,9 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
         g = _reference(truncation, regulator, fun)
     if g is None:  # reference solve and adaptive continuation in one loop
         G = lax.stop_gradient(_guesses(truncation, regulator))
-        p, nrm, its = _search(truncation, regulator, fun, N, d, steps, G, from_reference=False)
+        p, nrm, its, jw = _search(truncation, regulator, fun, N, d, steps, G, from_reference=False)
     else:
-        p, nrm, its = _search(
+        p, nrm, its, jw = _search(
             truncation,
             regulator,
             fun,
@@ -375,7 +410,7 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
     ctx = truncation.prepare(regulator, d)
     # value p; derivative w.r.t. (regulator, N, d) by the implicit function theorem
     p = attach_implicit(fun, p, (ctx, N, d))
-    A = stability_matrix(truncation, p, ctx, N, d)
+    A = _stability_at_root(truncation, jw, p, ctx, N, d)
     th, W = _eigs(k, A)
     n_rel = jnp.sum(th.real > 1e-8)
     nodes = truncation.nodes(p, ctx, N, d)
@@ -624,8 +659,8 @@ class PMS(eqx.Module):
 
     Attributes:
         a: the parameter with dX/da = 0; value: X(a); derivative: dX/da there;
-        exponents: the :class:`Exponents` at ``a``; iterations: bisection steps;
-        result: ``frg.RESULTS`` (``pms_failed`` if the bisection did not converge).
+        exponents: the :class:`Exponents` at ``a``; iterations: bisection steps (Brent:
+        solves); result: ``frg.RESULTS`` (``pms_failed`` if the search did not converge).
     """
 
     a: jax.Array
@@ -679,6 +714,53 @@ def _pms_solve(truncation, family, N, d, start, which, lo, hi, flip, tol, max_st
     return PMS(sol.value, x, g, ex, sol.stats["num_steps"], result)
 
 
+def _pms_brent(truncation, family, N, d, which, lo, hi, tol, max_steps) -> PMS:
+    """:func:`pms` by Brent's method on X(a) (see there)."""
+    from scipy.optimize import minimize_scalar
+
+    seen = {}
+
+    def solve(a):
+        if a not in seen:
+            ex = _solve_jit(truncation, _as_arrays(family(a)), N, d, 8, 4)
+            x = float(getattr(ex, which))
+            if not (bool(ex.result == RESULTS.successful) and np.isfinite(x)):
+                raise ValueError(
+                    f"pms (brent): no Wilson–Fisher fixed point at a = {a}: {RESULTS[ex.result]}"
+                )
+            seen[a] = (x, ex)
+        return seen[a][0]
+
+    grid = np.linspace(lo, hi, 5)
+    xs = np.asarray([solve(float(a)) for a in grid])
+    i_min, i_max = int(np.argmin(xs)), int(np.argmax(xs))
+    if 0 < i_min < 4:
+        sign, i = 1.0, i_min  # a minimum
+    elif 0 < i_max < 4:
+        sign, i = -1.0, i_max
+    else:
+        raise ValueError(
+            f"{which}(a) has no interior extremum on [{lo}, {hi}] ({which} = "
+            + ", ".join(f"{x:.8g}" for x in xs)
+            + " at five equidistant a); choose a bracket around the PMS point"
+        )
+    res = minimize_scalar(
+        lambda a: sign * solve(float(a)),
+        bracket=tuple(float(a) for a in grid[i - 1 : i + 2]),
+        method="brent",
+        options={"xtol": tol, "maxiter": max_steps},
+    )
+    a = float(res.x)
+    solve(a)
+    x, ex = seen[a]
+    near = sorted(seen, key=lambda b: abs(b - a))[:3]
+    c = np.polyfit(np.asarray(near) - a, [seen[b][0] for b in near], 2)
+    result = RESULTS.where(jnp.asarray(bool(res.success)), ex.result, RESULTS.pms_failed)
+    return PMS(
+        jnp.asarray(a), jnp.asarray(x), jnp.asarray(c[1]), ex, jnp.asarray(len(seen)), result
+    )
+
+
 @x64
 def pms(
     family,
@@ -689,26 +771,38 @@ def pms(
     N=1.0,
     d=3.0,
     truncation: AbstractTruncation | None = None,
-    tol: float = 1e-8,
+    tol: float | None = None,
     max_steps: int = 60,
     throw: bool = False,
+    method: str | None = None,
 ) -> PMS:
     """Principle of minimal sensitivity: the parameter a in [lower, upper] with dX/da = 0,
     X = ν, η or ω, for any truncation.
 
-    ``family(a)`` returns a regulator (e.g. ``lambda a: frg.Wetterich(a=a)``). dX/da
-    comes from forward-mode differentiation (``jax.jvp``) through the fixed point
-    (implicit differentiation) and, for ν and ω, the eigenvalue derivative; its root in
-    [lower, upper] is found by ``optimistix.root_find`` with ``optimistix.Bisection``
-    (the bracket must change sign; Newton on dX/da would need second derivatives, which
-    the implicit/eigenvalue rules do not provide). The fixed point at each a starts from
-    the one at the bracket's midpoint.
+    ``family(a)`` returns a regulator (e.g. ``lambda a: frg.Wetterich(a=a)``).
+
+    ``method="bisection"``: dX/da comes from forward-mode differentiation (``jax.jvp``)
+    through the fixed point (implicit differentiation) and, for ν and ω, the eigenvalue
+    derivative; its root in [lower, upper] is found by ``optimistix.root_find`` with
+    ``optimistix.Bisection`` (the bracket must change sign; Newton on dX/da would need
+    second derivatives, which the implicit/eigenvalue rules do not provide). The fixed
+    point at each a starts from the one at the bracket's midpoint.
+
+    ``method="brent"``: the extremum of X(a) by Brent's method
+    (``scipy.optimize.minimize_scalar``), each X(a) one solve of the program that
+    :func:`critical_exponents` compiles (so nothing else is compiled); X at five
+    equidistant points of the bracket must have its minimum or its maximum at an
+    interior one, whose neighbours bracket Brent's search. ``derivative``
+    is then the slope, at a, of the parabola through the three evaluations nearest to
+    it. X is stationary there, so an error δa in a moves X by O(δa²).
 
     Args:
         family: a → regulator; lower, upper: bracket; which: ``"nu"``, ``"eta"`` or
         ``"omega"``; N, d; truncation (default LPA on :func:`frg.grid_degree` (d));
-        tol: bracket width (relative to max(1, |a|)); max_steps: bisection steps;
-        throw: raise if the result is not successful.
+        tol: bisection: bracket width (relative to max(1, |a|)), default 1e-8; brent:
+        Brent's relative tolerance in a, default 1e-4; max_steps: bisection steps or
+        solves; throw: raise if the result is not successful; method: ``"bisection"`` or
+        ``"brent"`` (default: ``truncation.pms_method``: Brent for :class:`frg.DE4`).
 
     Returns:
         :class:`PMS` (``a``, ``value``, ``derivative``, ``exponents``, ``result``).
@@ -731,9 +825,19 @@ def pms(
     _validate.in_range("N", N, 1.0, 1000.0)
     _validate.in_range("d", d, 2.0, 4.0, low_open=True, high_open=True)
     truncation = _default(truncation, d, N)
+    method = truncation.pms_method if method is None else method
+    if method not in ("bisection", "brent"):
+        raise ValueError(f"method must be 'bisection' or 'brent'; got {method!r}")
+    if tol is not None:
+        _validate.in_range("tol", tol, 0.0, 1.0, low_open=True)
+    _validate.integer("max_steps", max_steps, 3, 10_000)
     for a in (lo, 0.5 * (lo + hi), hi):
         _check_inputs(truncation, family(a), N, d)
     NN, dd = jnp.asarray(float(N)), jnp.asarray(float(d))
+    if method == "brent":
+        out = _pms_brent(truncation, family, NN, dd, which, lo, hi, tol or 1e-4, max_steps)
+        return _raise(out, throw)
+    tol = 1e-8 if tol is None else tol
     mid = _solve_jit(truncation, _as_arrays(family(0.5 * (lo + hi))), NN, dd, 8, 4)
     if not bool(mid.result == RESULTS.successful):
         raise ValueError(

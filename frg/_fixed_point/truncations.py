@@ -64,8 +64,8 @@ class AbstractTruncation(eqx.Module):
     Required: :attr:`n_params`, :attr:`n_flow`, :meth:`initial_guesses`,
     :meth:`residual`, :meth:`eta`, :meth:`kappa`, :meth:`potential`. Defaults:
     :meth:`for_inputs` (self), :meth:`check` (nothing), :meth:`prepare` (the regulator),
-    :meth:`row_scale` (ones), :meth:`nodes` (1), :attr:`spectral_check` (True). ``name``
-    is the CLI label.
+    :meth:`row_scale` (ones), :meth:`nodes` (1), :attr:`spectral_check` (True),
+    :attr:`pms_method` (``"bisection"``). ``name`` is the CLI label.
 
     Order of calls: ``tr = truncation.for_inputs(N, d)``; ``tr.check(regulator, N, d)``
     (eager); then, compiled: ``ctx = tr.prepare(regulator, d)``, Newton on
@@ -82,6 +82,10 @@ class AbstractTruncation(eqx.Module):
     #: Wilson–Fisher root (a subclass that sets ``False`` should say what it measured);
     #: the final classification always uses the spectrum.
     spectral_check: ClassVar[bool] = True
+    #: how :func:`frg.pms` finds the stationary point by default: ``"bisection"`` (root of
+    #: the forward-mode dX/da) or ``"brent"`` (extremum of X(a) from plain solves, for a
+    #: truncation whose differentiated solve is too expensive to compile)
+    pms_method: ClassVar[str] = "bisection"
 
     @property
     @abc.abstractmethod

@@ -33,7 +33,7 @@ def add_arguments(p) -> None:
         type=float,
         default=None,
         help="prefactor a of the exponential (a e^{-y}) or wetterich (a y/(e^{y^b}-1)) "
-        "regulator; with --truncation de2, a given --a means no PMS",
+        "regulator; with --truncation de2 or de4, a given --a means no PMS",
     )
     p.add_argument("--b", type=float, default=None, help="exponent b of the wetterich regulator")
     p.add_argument("--n", type=float, default=None, help="power n of the power regulator")
@@ -43,8 +43,9 @@ def add_arguments(p) -> None:
         choices=sorted(TRUNCATIONS),
         help="lpa (full function, Chebyshev grid) | lpa-prime | taylor --order n | de2 "
         "(O(d^2) derivative expansion) | de4 (O(d^4), N = 1; also reports the LPA and "
-        "O(d^2) values and the error bar, half the last change; needs --a); de2 without "
-        "--a: the regulator prefactor at its PMS point for nu",
+        "O(d^2) values at the same regulator and the error bar, half the last change); "
+        "de2 or de4 without --a: the regulator prefactor at its PMS point for nu "
+        "(de4: Brent's method on nu(a), about 15 solves)",
     )
     p.add_argument(
         "--order", type=int, default=None, help="Taylor order n (with --truncation taylor)"
@@ -214,12 +215,7 @@ def _run(args) -> dict:
     import frg
 
     tr = _truncation(args, args.d)
-    if args.truncation == "de4" and args.a is None:
-        raise ValueError(
-            "--truncation de4 needs --a (the regulator prefactor): PMS at O(d^4) is not "
-            "offered, its compile takes too long (docs/de4.md)"
-        )
-    pms_search = args.truncation == "de2" and args.a is None
+    pms_search = args.truncation in ("de2", "de4") and args.a is None
     reg = None if pms_search else _regulator(args)
     progress(
         f"compiling and solving ({args.truncation}, {args.regulator}"
@@ -231,7 +227,8 @@ def _run(args) -> dict:
             lo, hi = _PMS_BRACKET.get(args.regulator, (None, None))
             if lo is None:
                 raise ValueError(
-                    f"--truncation de2 without --a: PMS is defined for {sorted(_PMS_BRACKET)}"
+                    f"--truncation {args.truncation} without --a: PMS is defined for "
+                    f"{sorted(_PMS_BRACKET)}"
                 )
             res = frg.pms(
                 lambda a: _regulator(args, a),

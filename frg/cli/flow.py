@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import frg
+from frg._flow.lpa import validate_flow_inputs
 
 from ._common import add_command, progress, save, write_figure
 
@@ -109,6 +110,8 @@ def run(args) -> dict:
     pot = _potential(args)
     keep = args.plot or getattr(args, "out", None)
     ks = np.geomspace(args.Lambda, args.k_ir, args.saves) if keep else None
+    # every argument checked before the progress line (and before any compile)
+    validate_flow_inputs(pot, reg, args.d, args.N, args.Lambda, args.k_ir, args.grid, args.rho_max)
     progress(f"compiling and solving the LPA flow on {args.grid} cells ...")
     t0 = time.perf_counter()
     sol = frg.solve_flow(
