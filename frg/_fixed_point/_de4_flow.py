@@ -47,20 +47,18 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import NamedTuple
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from .._flow.regulators import AbstractRegulator
 from .._flow.threshold import _de_nodes, v_d
+from . import _de4_series as S
 
 NF = 5  # functions w, z, w_a, w_b, w_c
 J = 7  # ρ-derivatives 0..J−1 kept per function at each node
-K = 4  # the derivative expansion at O(∂⁴) needs the λ⁴ coefficients
 
 # 3-point projection configuration and a 4-point one with a vanishing ∂_φB coefficient
 # (p_i² = 1, 1, 1, 3 + 2√3 satisfies Σ p⁴ = (Σ p²)²/2).
@@ -140,216 +138,176 @@ def de4_rule(regulator: AbstractRegulator, d) -> DE4Rule:
 
 
 # --------------------------------------------------------------------------- vertices
-def _faa_di_bruno(kmax):
-    """F[k, j]: ∂^k_φ f(ρ(φ)) = Σ_j f^{(j)}(ρ₀) F[k, j] φ₀^{2j−k} for ρ = φ²/2 (the λ^k
-    coefficient of (φ₀ε + ε²/2)^j/j! times k!: k!/j! · C(j, k−j) 2^{j−k}, j ≤ k ≤ 2j)."""
-    F = np.zeros((kmax + 1, J))
-    for k in range(kmax + 1):
-        for j in range(J):
-            if j <= k <= 2 * j:
-                F[k, j] = math.factorial(k) / math.factorial(j) * math.comb(j, k - j) / 2 ** (k - j)
-    return F
+def _compose(fj, phi, nmax, odd=False):
+    """φ-derivatives ∂^k f(φ₀), k = 0..nmax, of f(ρ) from its ρ-derivatives fj[j] at
+    ρ₀ = φ₀²/2 (``odd``: of φ·f)."""
+    h = [None, phi, 0.5] + [None] * (nmax - 2)
+    hp = [1.0] + [None] * nmax
+    out = [None] * (nmax + 1)
+    for j in range(len(fj)):
+        if j > 0:
+            new = [None] * (nmax + 1)
+            for a in range(nmax + 1):
+                if hp[a] is None:
+                    continue
+                for b in range(nmax + 1 - a):
+                    if h[b] is not None:
+                        new[a + b] = S._add(new[a + b], hp[a] * h[b])
+            hp = new
+        for a in range(nmax + 1):
+            if hp[a] is not None:
+                out[a] = S._add(out[a], fj[j] * hp[a] / math.factorial(j))
+    if odd:
+        out = [S._add(phi * out[a], out[a - 1] if a > 0 else None) for a in range(nmax + 1)]
+    return [(0.0 * phi if c is None else c) * math.factorial(k) for k, c in enumerate(out)]
 
 
-def _node_tables(phi, D):
-    """Per node: the vertex coefficients T[n − 3, f] (f: ∂ⁿU, −∂^{n−2}Z, ∂^{n−2}W_a,
-    ∂^{n−3}B, 4∂^{n−4}W_c; B = φW_b) for n = 3..6 legs, shape (4, 5, nodes), and
-    (U'', Z, W_a). φ-derivatives from the ρ-derivatives D by Faà di Bruno."""
-    kmax = 6
-    F = _faa_di_bruno(kmax)
-    k, j = np.nonzero(F)
-    powers = jnp.stack([phi**m for m in range(2 * J - 1)])
-    M = jnp.zeros((kmax + 1, J, phi.shape[0]), phi.dtype)
-    M = M.at[k, j].set(F[k, j][:, None] * powers[2 * j - k])
-    U = jnp.concatenate([jnp.zeros_like(D[0, :, :1]), D[0, :, : J - 1]], axis=-1)
-    dU = jnp.einsum("kjN,Nj->kN", M, U)  # ∂^k U, k = 0..6
-    dF = jnp.einsum("kjN,fNj->fkN", M, D[1:])  # ∂^k of z, w_a, w_b, w_c
-    dB = phi * dF[2, :4] + jnp.arange(4.0)[:, None] * jnp.concatenate(
-        [jnp.zeros_like(phi)[None], dF[2, :3]]
-    )  # ∂^k(φ w_b) = φ ∂^k w_b + k ∂^{k−1} w_b
-    dWc = jnp.concatenate([jnp.zeros_like(phi)[None], 4.0 * dF[3, :3]])
-    tab = jnp.stack([dU[3:7], -dF[0, 1:5], dF[1, 1:5], dB, dWc], axis=1)
-    return tab, (dU[2], dF[0, 0], dF[1, 0])
+class _Ctx:
+    """Trace-time context: coefficients at the nodes, rule arrays, caches of series."""
+
+    def __init__(self, phi, D, rule: DE4Rule, two_dirs: bool):
+        n = phi.shape[0]
+        col = (n, 1, 1)
+        U = [0.0 * D[0, :, 0]] + [D[0, :, j] for j in range(J - 1)]
+        self.dU = [c.reshape(col) for c in _compose(U, phi, 6)]
+        self.dZ = [c.reshape(col) for c in _compose([D[1, :, j] for j in range(J)], phi, 4)]
+        self.dWa = [c.reshape(col) for c in _compose([D[2, :, j] for j in range(J)], phi, 4)]
+        self.dB = [c.reshape(col) for c in _compose([D[3, :, j] for j in range(J)], phi, 3, True)]
+        self.dWc = [c.reshape(col) for c in _compose([D[4, :, j] for j in range(J)], phi, 2)]
+        self.y = rule.y[None, :, None]
+        self.sy = jnp.sqrt(self.y)
+        self.g = [gj[None, :, None] for gj in rule.g]
+        if two_dirs:
+            self.c = (rule.a1[None, None, :], rule.a2[None, None, :])
+            self.wd = rule.wd2
+        else:
+            self.c = (rule.c1[None, None, :], None)
+            self.wd = rule.wd1
+        self._dot = {}
+        self._prop = {}
+        self._vtx = {}
+
+    def cdot(self, P):
+        acc = None
+        for ci, pi in zip(self.c, P, strict=True):
+            if pi != 0.0:
+                if ci is None:
+                    continue
+                acc = S._add(acc, ci * pi)
+        return acc
+
+    def dot(self, k1, k2):
+        key = (k1, k2) if k1 <= k2 else (k2, k1)
+        if key in self._dot:
+            return self._dot[key]
+        (a1, P1), (a2, P2) = k1, k2
+        s = S.zero()
+        if a1 * a2 != 0:
+            s[0] = a1 * a2 * self.y
+        lin = None
+        if a1 != 0:
+            c = self.cdot(P2)
+            lin = S._add(lin, None if c is None else a1 * c)
+        if a2 != 0:
+            c = self.cdot(P1)
+            lin = S._add(lin, None if c is None else a2 * c)
+        s[1] = None if lin is None else self.sy * lin
+        pp = P1[0] * P2[0] + P1[1] * P2[1]
+        s[2] = pp if pp != 0.0 else None
+        self._dot[key] = s
+        return s
+
+    def prop(self, P):
+        """G(k) at k = q + λP."""
+        if P in self._prop:
+            return self._prop[P]
+        z, wa, y, g = self.dZ[0], self.dWa[0], self.y, self.g
+        g0 = 1.0 / (self.dU[2] + z * y + wa * y**2 + g[0])
+        if P == (0.0, 0.0):
+            out = S.const(g0)
+        else:
+            delta = S.zero()
+            c = self.cdot(P)
+            delta[1] = None if c is None else 2.0 * self.sy * c
+            delta[2] = P[0] ** 2 + P[1] ** 2
+            d2 = S.mul(delta, delta)
+            d3 = S.mul(d2, delta)
+            d4 = S.mul(d3, delta)
+            den = S.add(
+                S.const(1.0 / g0),
+                S.scale(delta, z + 2.0 * wa * y + g[1]),
+                S.scale(d2, wa + 0.5 * g[2]),
+                S.scale(d3, g[3] / 6.0),
+                S.scale(d4, g[4] / 24.0),
+            )
+            out = S.recip(den)
+        self._prop[P] = out
+        return out
+
+    def vertex(self, legs):
+        if legs not in self._vtx:
+            self._vtx[legs] = self._vertex(legs)
+        return self._vtx[legs]
+
+    def _vertex(self, legs):
+        n = len(legs)
+        dots = {(i, j): self.dot(legs[i], legs[j]) for i in range(n) for j in range(i, n)}
+        pair_sum = S.add(*[dots[i, j] for i, j in itertools.combinations(range(n), 2)])
+        out = S.add(S.const(self.dU[n]), S.scale(pair_sum, -self.dZ[n - 2]))
+        sq = S.add(*[S.mul(dots[i, j], dots[i, j]) for i, j in itertools.combinations(range(n), 2)])
+        out = S.add(out, S.scale(sq, self.dWa[n - 2]))
+        if n >= 3:
+            acc = S.zero()
+            for k in range(n):
+                rest = S.add(
+                    *[dots[i, j] for i, j in itertools.combinations(range(n), 2) if k not in (i, j)]
+                )
+                acc = S.add(acc, S.mul(dots[k, k], rest))
+            out = S.add(out, S.scale(acc, self.dB[n - 3]))
+        if n >= 4:
+            acc = S.zero()
+            for i, j, k, m in itertools.combinations(range(n), 4):
+                acc = S.add(
+                    acc,
+                    S.mul(dots[i, j], dots[k, m]),
+                    S.mul(dots[i, k], dots[j, m]),
+                    S.mul(dots[i, m], dots[j, k]),
+                )
+            out = S.add(out, S.scale(acc, 4.0 * self.dWc[n - 4]))
+        return out
 
 
-# ------------------------------------------------- static structure of a chain sum (numpy)
-# A polynomial in (λ, q², q·e₁, q·e₂) is a dict {(n, a, b, c): coefficient} of the monomials
-# λⁿ (q²)^a (q·e₁)^b (q·e₂)^c, truncated at λ^K. The vertex polynomials depend only on the
-# configuration, so they are built once per trace in Python and enter the program as one
-# constant tensor.
+def _subset_chain_sum(cx, config):
+    """Σ over ordered set partitions (B₁…B_m) of (−1)^m G(q) Π_j Γ^(2+|B_j|) G(k_j): the chain
+    state after B₁…B_j is the set of legs used, so A[S] = −Σ_{∅≠B⊆S} A[S∖B] Γ G(k_S)."""
+    n = len(config)
+    full = (1 << n) - 1
 
+    def mom(mask):
+        return _rnd(
+            (
+                sum(config[i][0] for i in range(n) if mask >> i & 1),
+                sum(config[i][1] for i in range(n) if mask >> i & 1),
+            )
+        )
 
-def _pmul(p, r):
-    out = {}
-    for (n1, *e1), v1 in p.items():
-        for (n2, *e2), v2 in r.items():
-            if n1 + n2 <= K:
-                key = (n1 + n2, *(x + y for x, y in zip(e1, e2, strict=True)))
-                out[key] = out.get(key, 0.0) + v1 * v2
-    return out
-
-
-def _padd(*ps):
-    out = {}
-    for p in ps:
-        for key, v in p.items():
-            out[key] = out.get(key, 0.0) + v
-    return out
-
-
-def _pdot(l1, l2):
-    """k₁·k₂ for legs k = a q + λP."""
-    (a1, P1), (a2, P2) = l1, l2
-    terms = {
-        (0, 1, 0, 0): a1 * a2,
-        (1, 0, 1, 0): a1 * P2[0] + a2 * P1[0],
-        (1, 0, 0, 1): a1 * P2[1] + a2 * P1[1],
-        (2, 0, 0, 0): P1[0] * P2[0] + P1[1] * P2[1],
-    }
-    return {key: v for key, v in terms.items() if v != 0.0}
-
-
-def _vertex_basis(legs):
-    """The polynomials multiplying ∂ⁿU, −∂^{n−2}Z, ∂^{n−2}W_a, ∂^{n−3}B, 4∂^{n−4}W_c in
-    Γ^(n)(legs) (the vertex formula of the module docstring)."""
-    n = len(legs)
-    pairs = list(itertools.combinations(range(n), 2))
-    dot = {(i, j): _pdot(legs[i], legs[j]) for i in range(n) for j in range(i, n)}
-    pair = _padd(*[dot[p] for p in pairs])
-    sq = _padd(*[_pmul(dot[p], dot[p]) for p in pairs])
-    rest = [_padd(*[dot[i, j] for i, j in pairs if k not in (i, j)]) for k in range(n)]
-    b = _padd(*[_pmul(dot[k, k], rest[k]) for k in range(n)])
-    c = _padd(*[_pmul(dot[i, j], dot[k, m]) for i, j, k, m in _quads(n)])
-    return {(0, 0, 0, 0): 1.0}, pair, sq, b, c
-
-
-def _quads(n):
-    """The three pairings (ij)(km), (ik)(jm), (im)(jk) of every 4-subset i < j < k < m."""
-    for i, j, k, m in itertools.combinations(range(n), 4):
-        yield from ((i, j, k, m), (i, k, j, m), (i, m, j, k))
-
-
-class _Chain(NamedTuple):
-    """Static data of the chain sum of one configuration (n legs): one row per vertex
-    (S, B) (B a non-empty subset of the set S of legs used), S in order of size."""
-
-    mom: np.ndarray  # (2ⁿ, 2): Σ_{i∈S} P_i for every subset mask S
-    prev: np.ndarray  # (nv,): S∖B
-    mask: np.ndarray  # (nv,): S
-    last: np.ndarray  # (nv,): the last vertex of its S
-    nlegs: np.ndarray  # (nv,): legs of the vertex, 2 + |B|
-    expo: np.ndarray  # (nm, 3): monomial exponents (a, b, c) of (q², q·e₁, q·e₂)
-    C: np.ndarray  # (nv, 5, K + 1, nm): vertex polynomials (:func:`_vertex_basis`)
+    acc = {0: cx.prop((0.0, 0.0))}
+    for mask in sorted(range(1, full + 1), key=lambda m: (bin(m).count("1"), m)):
+        Pn = mom(mask) if mask != full else (0.0, 0.0)
+        out = S.zero()
+        sub = mask
+        while sub:
+            prev = mask ^ sub
+            legs = [(1, mom(prev)), (-1, (-Pn[0] + 0.0, -Pn[1] + 0.0))]
+            legs += [(0, config[i]) for i in range(n) if sub >> i & 1]
+            out = S.add(out, S.mul(acc[prev], cx.vertex(tuple(legs))))
+            sub = (sub - 1) & mask
+        acc[mask] = S.scale(S.mul(out, cx.prop(Pn)), -1.0)
+    return acc[full]
 
 
 def _rnd(P):
     return (round(P[0], 14) + 0.0, round(P[1], 14) + 0.0)
-
-
-def _chain(config) -> _Chain:
-    """The vertices of Σ over ordered set partitions (B₁…B_m) of (−1)^m G(q) Π_j
-    Γ^(2+|B_j|) G(k_j): the state after B₁…B_j is the set S of legs used, so
-    A[S] = −G(k_S) Σ_{∅≠B⊆S} A[S∖B] Γ(k_{S∖B}, −k_S, p_B), A[∅] = G(q)."""
-    n = len(config)
-    full = (1 << n) - 1
-    mom = [
-        _rnd(
-            (
-                sum(config[i][0] for i in range(n) if s >> i & 1),
-                sum(config[i][1] for i in range(n) if s >> i & 1),
-            )
-        )
-        for s in range(full + 1)
-    ]
-    rows, polys = [], []
-    for mask in sorted(range(1, full + 1), key=lambda m: (bin(m).count("1"), m)):
-        sub = mask
-        while sub:
-            p = mask ^ sub
-            legs = [(1, mom[p]), (-1, (-mom[mask][0] + 0.0, -mom[mask][1] + 0.0))]
-            legs += [(0, config[i]) for i in range(n) if sub >> i & 1]
-            polys.append(_vertex_basis(legs))
-            rows.append((p, mask, sub == (mask & -mask), len(legs)))
-            sub = (sub - 1) & mask
-    expo = sorted({key[1:] for basis in polys for p in basis for key in p})
-    index = {e: i for i, e in enumerate(expo)}
-    C = np.zeros((len(polys), 5, K + 1, len(expo)))
-    for v, basis in enumerate(polys):
-        for f, p in enumerate(basis):
-            for (order, *e), val in p.items():
-                C[v, f, order, index[tuple(e)]] += val
-    prev, mask, last, nlegs = (np.asarray(c) for c in zip(*rows, strict=True))
-    return _Chain(np.asarray(mom), prev, mask, last, nlegs, np.asarray(expo), C)
-
-
-# ------------------------------------------------------------ series in λ (leading axis)
-def _smul(a, b):
-    """Truncated product of λ-series stored along axis 0."""
-    return jnp.stack([sum(a[i] * b[n - i] for i in range(n + 1)) for n in range(K + 1)])
-
-
-def _srecip(a):
-    """1/a for a λ-series along axis 0: b₀ = 1/a₀, b_n = −b₀ Σ_{i=1..n} a_i b_{n−i}."""
-    b = [1.0 / a[0]]
-    for n in range(1, K + 1):
-        b.append(-b[0] * sum(a[i] * b[n - i] for i in range(1, n + 1)))
-    return jnp.stack(b)
-
-
-def _delta_powers(mom):
-    """E[n, j, s, a]: λⁿ coefficient of δ_s^j = (2λ q·P_s + λ²P_s²)^j is
-    Σ_a E[n, j, s, a] (2q·P_s)^a (a = 2j − n, binomial(j, n − j) P_s^{2(n−j)})."""
-    psq = np.sum(mom**2, axis=1)
-    E = np.zeros((K + 1, K + 1, len(mom), K + 1))
-    for j in range(K + 1):
-        for n in range(j, min(2 * j, K) + 1):
-            E[n, j, :, 2 * j - n] = math.comb(j, n - j) * psq ** (n - j)
-    return E
-
-
-def _chain_sum(st: _Chain, tab, prop, y, g, c1, c2):
-    """λ-series (K + 1, nodes, ny, ndir) of the chain sum at radial nodes y (g: (5, ny))
-    and directions (c1, c2) = (q̂·e₁, q̂·e₂): a ``lax.scan`` over the vertices, one
-    vertex per step (the graph does not grow with the number of vertices)."""
-    sy = jnp.sqrt(y)[:, None]
-    x1, x2 = sy * c1[None, :], sy * c2[None, :]
-    q2 = jnp.broadcast_to(y[:, None], x1.shape)
-    top = st.expo.max(axis=0)
-    pw = [
-        jnp.stack([v**k for k in range(int(m) + 1)]) for v, m in zip((q2, x1, x2), top, strict=True)
-    ]
-    mono = pw[0][st.expo[:, 0]] * pw[1][st.expo[:, 1]] * pw[2][st.expo[:, 2]]
-    # propagators G(q + λP_S) for every subset S: 1/Σ_j c_j δ_S^j, c_j = ∂^j_y Γ⁽²⁾/j!
-    u2, z, wa = (t[:, None] for t in prop)
-    full = (u2.shape[0], y.shape[0])
-    cc = jnp.stack(
-        [u2 + z * y + wa * y**2 + g[0], z + 2.0 * wa * y + g[1], wa + 0.5 * g[2]]
-        + [jnp.broadcast_to(g[3] / 6.0, full), jnp.broadcast_to(g[4] / 24.0, full)]
-    )
-    t2 = 2.0 * (st.mom[:, 0, None, None] * x1[None] + st.mom[:, 1, None, None] * x2[None])
-    tpow = jnp.stack([t2**a for a in range(K + 1)])
-    dpow = jnp.einsum("njsa,asyd->njsyd", _delta_powers(st.mom), tpow)
-    G = _srecip(jnp.einsum("jNy,njsyd->nsNyd", cc, dpow))  # (K + 1, subsets, ...)
-    acc0 = jnp.zeros_like(G).at[:, 0].set(G[:, 0])  # A[S]; S ≠ ∅ filled in by the scan
-
-    def step(carry, row):
-        acc, out = carry
-        C, nl, prev, mask, last = row
-        basis = jnp.einsum("fnm,myd->fnyd", C, mono)
-        t = tab[nl - 3]  # (5, nodes)
-        vert = sum(t[f][None, :, None, None] * basis[f][:, None] for f in range(5))
-        out = out + _smul(acc[:, prev], vert)
-        acc = acc.at[:, mask].set(-_smul(out, G[:, mask]))  # final after the last B of S
-        return (acc, jnp.where(last, 0.0, out)), None
-
-    rows = (st.C, st.nlegs, st.prev, st.mask, st.last)
-    (acc, _), _ = lax.scan(step, (acc0, jnp.zeros_like(G[:, 0])), rows)
-    return acc[:, -1]
-
-
-#: nodes × radial nodes × directions per batch of the chain sum (memory: the vertices of
-#: the 4-point sum take 65 × 5 complex numbers per element, ~170 MB at this size)
-_BATCH = 32768
 
 
 def loop_series(phi, D, rule: DE4Rule, eta, config, orders, *, raw=False, two=None):
@@ -358,53 +316,20 @@ def loop_series(phi, D, rule: DE4Rule, eta, config, orders, *, raw=False, two=No
 
     ``raw``: instead, the chain sum Σ (−1)^m G Π Γ G itself (no ½∂_tR) at each (node, y,
     direction): (len(orders), nodes, ny, ndir). ``two``: use the two-direction rule
-    (default: when the configuration needs it). The radial nodes are processed in
-    batches (``lax.map``) of at most ``_BATCH`` (node, y, direction) points."""
+    (default: when the configuration needs it)."""
     if two is None:
         two = any(P[1] != 0.0 for P in config)
-    st = _chain(config)
-    tab, prop = _node_tables(phi, D)
-    if two:
-        c1, c2, wd = rule.a1, rule.a2, rule.wd2
-    else:
-        c1, wd = rule.c1, rule.wd1
-        c2 = jnp.zeros_like(c1)
-    nodes, ny, nd = phi.shape[0], rule.y.shape[0], c1.shape[0]
-    nb = -(-ny // max(1, _BATCH // (nodes * nd)))  # number of batches
-    size = -(-ny // nb)
-    pad = nb * size - ny
-    y = jnp.concatenate([rule.y, jnp.repeat(rule.y[-1:], pad)]).reshape(nb, size)
-    g = jnp.concatenate([rule.g, jnp.repeat(rule.g[:, -1:], pad, axis=1)], axis=1)
-    g = g.reshape(5, nb, size).transpose(1, 0, 2)
-    idx = np.asarray(orders)
-
-    def coeffs(yb, gb):
-        return _chain_sum(st, tab, prop, yb, gb, c1, c2)[idx]
-
+    cx = _Ctx(phi, D, rule, two)
+    total = _subset_chain_sum(cx, config)
+    like = cx.y * cx.dU[2] * 0.0 + 0.0 * cx.c[0]
     if raw:
-        out = lax.map(lambda a: coeffs(*a), (y, g))  # (nb, orders, nodes, size, nd)
-        return out.transpose(1, 2, 0, 3, 4).reshape(len(orders), nodes, nb * size, nd)[:, :, :ny]
-    flux = 0.5 * rule.w * rule.dt_r(eta) * jnp.ones((nodes, 1))  # (nodes, ny)
-    flux = jnp.concatenate([flux, jnp.zeros((nodes, pad))], axis=1).reshape(nodes, nb, size)
-
-    def integrated(a):
-        yb, gb, fb = a
-        return jnp.einsum("oNyd,d,Ny->oN", coeffs(yb, gb), wd, fb)
-
-    if nb == 1:
-        return integrated((y[0], g[0], flux[:, 0]))
-    return jnp.sum(lax.map(integrated, (y, g, flux.transpose(1, 0, 2))), axis=0)
-
-
-def along(f):
-    """(f, ∂_φ f) of f(φ₀, D, ...) in one forward pass along the field: tangents 1 for φ₀
-    and φ₀ f^{(j+1)} for each ρ-derivative f^{(j)} (the highest taken as 0)."""
-
-    def df(phi, D, *args):
-        tD = phi[None, :, None] * jnp.concatenate([D[..., 1:], jnp.zeros_like(D[..., :1])], -1)
-        return jax.jvp(lambda p, dd: f(p, dd, *args), (phi, D), (jnp.ones_like(phi), tD))
-
-    return df
+        return jnp.stack([S.coeff(total, n, like) for n in orders])
+    flux = 0.5 * rule.dt_r(eta)
+    res = []
+    for n in orders:
+        a = jnp.sum(S.coeff(total, n, like) * cx.wd[None, None, :], axis=-1)
+        res.append(jnp.sum(rule.w[None, :] * flux * a, axis=-1))
+    return jnp.stack(res)
 
 
 def _coeffs(config):
@@ -446,6 +371,17 @@ def loop_w(rho, D, rule: DE4Rule, eta):
     G = 1.0 / (D[1, :, :1] * y + D[2, :, :1] * y**2 + rule.g[0] + m2)
     dm = (3.0 * w1 + 2.0 * rho * w2)[:, None] + z1[:, None] * y + a1[:, None] * y**2
     return -0.5 * jnp.sum(rule.w * rule.dt_r(eta) * G**2 * dm, axis=-1)
+
+
+def along(f):
+    """(f, ∂_φ f) of f(φ₀, D, ...) in one forward pass along the field: tangents 1 for φ₀
+    and φ₀ f^{(j+1)} for each ρ-derivative f^{(j)} (the highest taken as 0)."""
+
+    def df(phi, D, *args):
+        tD = phi[None, :, None] * jnp.concatenate([D[..., 1:], jnp.zeros_like(D[..., :1])], -1)
+        return jax.jvp(lambda p, dd: f(p, dd, *args), (phi, D), (jnp.ones_like(phi), tD))
+
+    return df
 
 
 def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4, n0=1):
