@@ -417,17 +417,6 @@ def _lbfgs_run(theta0, scale, base, free, setup, hist, max_iter, gtol):
     return theta0 + scale * u, it, losses
 
 
-@eqx.filter_jit
-def _jackknife_refits(theta, scale, base, free, setup, hist, max_iter, gtol):
-    """:func:`_lbfgs_run` from ``theta`` without each block of ``hist``: (n_blocks, p), one
-    vmapped L-BFGS (every refit runs until the slowest has converged)."""
-
-    def refit(j):
-        return _lbfgs_run(theta, scale, base, free, setup, hist.drop_block(j), max_iter, gtol)[0]
-
-    return jax.vmap(refit)(jnp.arange(hist.block_counts.shape[0]))
-
-
 class ActionFit(eqx.Module):
     """Couplings fitted to a mean-field histogram through one cascade.
 
@@ -623,9 +612,13 @@ def fit_action(
     w = 1.0 / np.asarray(hist.sigma)[used] ** 2
     fisher = np.linalg.inv(J.T @ (w[:, None] * J))[:p, :p]
     # jackknife over the independent blocks (chains): refit without each, warm start
+    jack = []
     if jackknife:
-        args = (jnp.asarray(scale[free]), jnp.asarray(base), free_idx, setup)
-        jack = np.asarray(_jackknife_refits(theta, *args, hist, max_iter, gtol))
+        for j in range(hist.block_counts.shape[0]):
+            args = (jnp.asarray(scale[free]), jnp.asarray(base), free_idx, setup)
+            tj, _, _ = _lbfgs_run(theta, *args, hist.drop_block(j), max_iter, gtol)
+            jack.append(np.asarray(tj))
+        jack = np.asarray(jack)
         n_b = jack.shape[0]
         dev = jack - jack.mean(axis=0)
         cov = (n_b - 1) / n_b * dev.T @ dev
