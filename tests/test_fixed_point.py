@@ -251,9 +251,16 @@ def test_grid_reference_needs_no_spectrum(reg):
     def each(g):
         q, nrm, _, jq = fpm.newton(fun, g, args, ftol=1e-10, maxiter=40, max_its=40)
         plausible = fpm._plausible(tr, q, args[0], one, three, nrm, 1e-10)
-        return plausible, fpm._n_relevant(tr, jq, args[0], one, three)
+        # |F| and J come from the solver's state, not from evaluating fun again: they
+        # must be those of the returned point
+        fresh = (jnp.linalg.norm(fun(q, args)), jax.jacfwd(fun)(q, args))
+        return plausible, fpm._n_relevant(tr, jq, args[0], one, three), (nrm, jq), fresh
 
     results = [each(g) for g in fpm._guesses(tr, reg)]
-    n_rel = [int(n) for ok, n in results if bool(ok)]
+    n_rel = [int(n) for ok, n, _, _ in results if bool(ok)]
     assert not tr.spectral_check and len(n_rel) >= 2
     assert n_rel == [1] * len(n_rel)
+    for ok, _, (nrm, jq), (nrm_fresh, j_fresh) in results:
+        if bool(ok):
+            assert float(nrm) == pytest.approx(float(nrm_fresh), rel=1e-6, abs=1e-13)
+            np.testing.assert_allclose(jq, j_fresh, rtol=1e-12, atol=1e-12)
