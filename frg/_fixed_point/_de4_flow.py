@@ -399,15 +399,22 @@ def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4, n0=1):
     ca3, cb3, _ = _coeffs(config3)
     l3 = _l3(phi, D, rule, eta, config3)
     nb = l3 - ca3 * dl2[1]
-    eta0 = eta[:n0] if jnp.ndim(eta) else eta
-    nb0 = along(_l3)(phi[:n0], D[:, :n0], rule, eta0, config3)[1] - ca3 * d2l2[1, :n0]
+    ca4, cb4, cc4 = _coeffs(config4)
+    # ∂_φ of the 3-point coefficient: at the ρ̃ = 0 nodes only, unless the 4-point
+    # projection needs it everywhere (a configuration with a ∂_φB term)
+    if cb4 != 0.0:
+        dl3 = along(_l3)(phi, D, rule, eta, config3)[1]
+        dl3_0 = dl3[:n0]
+    else:
+        eta0 = eta[:n0] if jnp.ndim(eta) else eta
+        dl3_0 = along(_l3)(phi[:n0], D[:, :n0], rule, eta0, config3)[1]
+    nb0 = dl3_0 - ca3 * d2l2[1, :n0]
     safe = jnp.where(pos, phi, 1.0)
     l_b = jnp.where(pos, nb / (cb3 * safe), jnp.concatenate([nb0, nb[n0:]]) / cb3)
-    ca4, cb4, cc4 = _coeffs(config4)
     l4 = loop_series(phi, D, rule, eta, config4, (4,))[0]
     rest = ca4 * d2l2[1]
     if cb4 != 0.0:  # ∂_φ of the 3-point numerator
-        rest = rest + cb4 * (along(_l3)(phi, D, rule, eta, config3)[1] - ca3 * d2l2[1]) / cb3
+        rest = rest + cb4 * (dl3 - ca3 * d2l2[1]) / cb3
     l_c = (l4 - rest) / cc4
     return jnp.stack([l_w, l2[0], l2[1], l_b, l_c])
 

@@ -158,9 +158,10 @@ def _schur(truncation, J):
     return J[:n, :n] - J[:n, n:] @ jnp.linalg.solve(J[n:, n:], J[n:, :n])
 
 
-def _unweighted(truncation, Jw, ctx, N, d):
-    """Jacobian of the residual from that of Newton's function (rows / row_scale)."""
-    return truncation.row_scale(ctx, N, d)[:, None] * Jw
+def _stability_from_newton(truncation, Jw, ctx, N, d):
+    """:func:`stability_matrix` from the Jacobian ``Jw`` of Newton's function (the
+    residual rows divided by ``row_scale``)."""
+    return _schur(truncation, truncation.row_scale(ctx, N, d)[:, None] * Jw)
 
 
 def _stability_at_root(truncation, Jw, p, ctx, N, d):
@@ -170,7 +171,7 @@ def _stability_at_root(truncation, Jw, p, ctx, N, d):
 
     @jax.custom_jvp
     def stab(p, ctx, N, d):
-        return _schur(truncation, _unweighted(truncation, Jw, ctx, N, d))
+        return _stability_from_newton(truncation, Jw, ctx, N, d)
 
     @stab.defjvp
     def stab_jvp(primals, tangents):
@@ -223,7 +224,7 @@ def _plausible(truncation, p, ctx, N, d, nrm, ftol):
 def _n_relevant(truncation, Jw, ctx, N, d):
     """Number of relevant directions (Re θ > 0) of the stability matrix, from the
     Jacobian ``Jw`` of Newton's function."""
-    lam = jnp.linalg.eigvals(_schur(truncation, _unweighted(truncation, Jw, ctx, N, d)))
+    lam = jnp.linalg.eigvals(_stability_from_newton(truncation, Jw, ctx, N, d))
     return jnp.sum(-lam.real > 1e-8)
 
 

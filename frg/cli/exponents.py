@@ -217,14 +217,11 @@ def _run(args) -> dict:
     tr = _truncation(args, args.d)
     pms_search = args.truncation in ("de2", "de4") and args.a is None
     reg = None if pms_search else _regulator(args)
-    how = ")"
+    how = ""
     if pms_search:
-        how = ", PMS in a for nu" + (
-            ": Brent's method, about 15 solves of the one compiled program)"
-            if tr.pms_method == "brent"
-            else ")"
-        )
-    progress(f"compiling and solving ({args.truncation}, {args.regulator}{how}")
+        brent = tr.pms_method == "brent"
+        how = ", PMS in a for nu" + (": Brent's method, about 15 solves" if brent else "")
+    progress(f"compiling and solving ({args.truncation}, {args.regulator}{how})")
     t0 = time.perf_counter()
     with _CompileTimer() as timer:
         if pms_search:
