@@ -42,3 +42,12 @@ def test_zero_d_bad_input():
         frg.solve_zero_d(float("inf"), 1.0, 0.0, 1.0)
     with pytest.raises(ValueError, match="k_ir"):
         frg.solve_zero_d(1.0, 1.0, 0.0, 1.0, k_ir=200.0)
+
+
+def test_zero_d_step_limit_is_reported_and_raised():
+    """A step limit far too small: the result says so, and ``throw=True`` raises it."""
+    res = frg.solve_zero_d(1.0, 1.0, 0.0, 1.0, grid=40, max_steps=5)
+    assert not res.ok and res.result == frg.RESULTS.max_steps_reached
+    assert np.all(np.isnan(np.asarray(res.flow.dU[-1])))  # masked, flagged by `result`
+    with pytest.raises(Exception, match="steps"):
+        frg.solve_zero_d(1.0, 1.0, 0.0, 1.0, grid=40, max_steps=5, throw=True)

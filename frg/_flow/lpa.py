@@ -440,15 +440,24 @@ def _xla_options_supported(backend: str) -> bool:
     return True
 
 
-def _solve(*args):
+def with_cpu_options(fast, plain, *args):
+    """``fast(*args)`` where ``_XLA_OPTIONS`` apply, else ``plain(*args)``.
+
+    ``fast`` is a jit compiled with the options, ``plain`` the same jit without; the
+    options apply on the CPU backend, at the outermost jit, with concrete arguments.
+    """
     traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(args))
     if not traced and _xla_options_supported(jax.default_backend()):
         try:
-            return _solve_fast(*args)
+            return fast(*args)
         except ValueError as exc:  # inside a user's jit on concrete values: no options
             if "top-level" not in str(exc):
                 raise
-    return _solve_plain(*args)
+    return plain(*args)
+
+
+def _solve(*args):
+    return with_cpu_options(_solve_fast, _solve_plain, *args)
 
 
 def _concrete(x):
@@ -689,6 +698,7 @@ def _solve_core(
     pole_gap,
     solver=None,
     controller=None,
+    goldstone=None,
 ):
     solver = Rodas4() if solver is None else solver
     # Python-number couplings and tolerances → float64 arrays, so that new values do
@@ -703,8 +713,10 @@ def _solve_core(
     )
     ks_out = None if ks_out is None else as_float64(ks_out)
     # N = 1 known before tracing: no Goldstone flux (half the ℓ evaluations per stage)
-    N_value = _concrete(N)
-    goldstone = not (N_value is not None and N_value.shape == () and N_value == 1.0)
+    # (``goldstone`` given: the caller knows, e.g. under its own jit)
+    if goldstone is None:
+        N_value = _concrete(N)
+        goldstone = not (N_value is not None and N_value.shape == () and N_value == 1.0)
     return _solve(
         potential,
         rule,

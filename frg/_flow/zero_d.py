@@ -29,7 +29,7 @@ import numpy as np
 
 from .._results import RESULTS
 from .._validate import finite, in_range, integer
-from .._x64 import x64
+from .._x64 import as_float64, x64
 from . import lpa
 from .threshold import ThresholdRule
 
@@ -113,6 +113,35 @@ def _vertices(sol: lpa.FlowSolution):
     return a, 3.0 * b
 
 
+def _two_grids(U_L, N, Lambda, k_ir, rho_max, rtol, atol, grid, max_steps, goldstone):
+    """The solves on [0, 4ρ_max] and [0, ρ_max] (one vmap) and the Richardson vertices."""
+
+    def solve(r):
+        return lpa._solve_core(
+            U_L, zero_d_rule(), 0.0, N, Lambda, k_ir, r, None, grid, rtol, atol, max_steps,
+            1e-2, goldstone=goldstone,
+        )  # fmt: skip
+
+    # the same cells on [0, 4 ρ_max] (h_σ twice as large) and on [0, ρ_max]
+    sols = jax.vmap(solve)(jnp.stack([4.0 * rho_max, rho_max]))
+    g2, g4 = jax.vmap(_vertices)(sols)
+    first = jax.tree_util.tree_map(lambda x: x[0], sols.result)
+    second = jax.tree_util.tree_map(lambda x: x[1], sols.result)
+    return ZeroDResult(
+        gamma2=(4.0 * g2[1] - g2[0]) / 3.0,
+        gamma4=(4.0 * g4[1] - g4[0]) / 3.0,
+        result=RESULTS.where(first != RESULTS.successful, first, second),
+        flow=jax.tree_util.tree_map(lambda x: x[1], sols),
+    )
+
+
+# one compiled program per (grid, max_steps, N = 1 or not); on the CPU with the
+# options of the LPA solve (docs/lpa.md, "Speed": ~1 s less compile for `frg zero-d`)
+_static = dict(static_argnames=("grid", "max_steps", "goldstone"))
+_two_grids_fast = jax.jit(_two_grids, compiler_options=lpa._XLA_OPTIONS, **_static)
+_two_grids_plain = jax.jit(_two_grids, **_static)
+
+
 @x64
 def solve_zero_d(
     m2=1.0,
@@ -179,26 +208,13 @@ def solve_zero_d(
     mc = lpa._concrete(m2)
     if mc is not None and float(Lambda) ** 2 + float(mc) <= 0:
         raise ValueError(f"Lambda must satisfy Lambda^2 + m2 > 0; got Lambda={Lambda!r}")
-    rule = zero_d_rule()
-
-    def solve(r):
-        return lpa._solve_core(
-            U_L, rule, 0.0, N, Lambda, k_ir, r, None, grid, rtol, atol, max_steps, 1e-2
-        )
-
-    # the same cells on [0, 4 ρ_max] (h_σ twice as large) and on [0, ρ_max]: one
-    # compiled, vmapped solve for both grids of the Richardson extrapolation
-    sols = jax.vmap(solve)(jnp.stack([4.0 * jnp.asarray(rho_max), jnp.asarray(rho_max)]))
-    g2, g4 = jax.vmap(_vertices)(sols)
-    gamma2 = (4.0 * g2[1] - g2[0]) / 3.0
-    gamma4 = (4.0 * g4[1] - g4[0]) / 3.0
-    first = jax.tree_util.tree_map(lambda x: x[0], sols.result)
-    second = jax.tree_util.tree_map(lambda x: x[1], sols.result)
-    result = RESULTS.where(first != RESULTS.successful, first, second)
-    flow = jax.tree_util.tree_map(lambda x: x[1], sols)
-    res = ZeroDResult(gamma2=gamma2, gamma4=gamma4, result=result, flow=flow)
+    Nc = lpa._concrete(N)
+    goldstone = not (Nc is not None and Nc.shape == () and Nc == 1.0)
+    args = (U_L, as_float64(N), as_float64(Lambda), as_float64(k_ir), as_float64(rho_max))
+    args += (as_float64(rtol), as_float64(atol), grid, max_steps, goldstone)
+    res = lpa.with_cpu_options(_two_grids_fast, _two_grids_plain, *args)
     if throw:
-        res = result.error_if(res, result != RESULTS.successful)
+        res = res.result.error_if(res, res.result != RESULTS.successful)
     return res
 
 
