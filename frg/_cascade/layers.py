@@ -218,8 +218,9 @@ def _newton_layer(grid, U_l, regulator, momenta, k, kp, edge, rtol, atol):
 
 
 def _capacity(n: int) -> int:
-    """Scan length for n layers: the next power of two (one compilation per octave)."""
-    return 1 << max(0, int(n - 1).bit_length())
+    """Scan length for n layers: 32, or the next power of two above (one compilation for
+    every n <= 32, then one per octave; a skipped layer costs a few µs)."""
+    return max(32, 1 << max(0, int(n - 1).bit_length()))
 
 
 def _padded(ks, capacity=None) -> tuple[jax.Array, jax.Array]:
@@ -329,7 +330,7 @@ def cdbn_potential(
         layer_type: ``"self-consistent"`` (default) or ``"explicit"``.
         grid: background grid (default ``background_grid(potential)``: 61 points on [−3, 3]).
         momenta: precomputed :func:`frg.lattice_momenta`.
-        capacity: scan length (>= L; default the next power of two). Calls with the
+        capacity: scan length (>= L; default 32 or the next power of two). Calls with the
             same capacity share one compilation.
         rtol, atol: tolerances of the self-consistent layers' Newton solves.
         throw: raise when the result is not ``successful`` (else report it in ``result``).
