@@ -29,6 +29,7 @@ import jax
 import jax.numpy as jnp
 from jax.custom_derivatives import SymbolicZero
 
+from .._flow._grid import _materialise
 from .._flow.threshold import MomentumRule
 from ._de2_flow import asymptotic_powers, second_derivative
 
@@ -43,7 +44,10 @@ def _tensors(rho_i, w, w1, w2, zt, zt1, zt2, yy, yy1, yy2):
     w'' φ_a φ_b φ_c, ∂_c K_ij = Z' φ_c δ_ij + ½ Y' φ_c φ_i φ_j + ½ Y (δ_ic φ_j + δ_jc φ_i),
     and ∂_c∂_e K_ij from one more derivative.
     """
-    p = jnp.zeros(_NE).at[0].set(jnp.sqrt(2.0 * rho_i))
+    # |φ̄| = √(2ρ̃) with a finite derivative at ρ̃ = 0 (taken as 0 there: that node is
+    # fixed at ρ̃ = 0, so its ρ̃-tangent is 0, and √ would turn it into 0·∞ = NaN)
+    pos = rho_i > 0
+    p = jnp.zeros(_NE).at[0].set(jnp.where(pos, jnp.sqrt(2.0 * jnp.where(pos, rho_i, 1.0)), 0.0))
     e = jnp.eye(_NE)
     pp = jnp.outer(p, p)
     u2 = w + w1 * p**2
@@ -113,38 +117,33 @@ def _loops_plain(N, rho, loc, eta, rule, d):
 @jax.custom_jvp
 def _loops(N, rho, loc, eta, rule, d):
     """Loops at all grid nodes, shape (nodes, 2). Custom JVP: each node depends on its 9
-    local values and η only, so the Jacobian costs 10 directional derivatives per node
-    instead of one per unknown (N and ρ̃ are constants: their tangents are ignored)."""
+    local values and η only, so the Jacobian in the unknowns costs 10 directional
+    derivatives per node instead of one per unknown; the tangents of N, ρ̃ (the grid
+    moves with the regulator and d), the regulator and d take one plain JVP."""
     return _loops_plain(N, rho, loc, eta, rule, d)
+
+
+def _is_zero(t):
+    return isinstance(t, SymbolicZero)
 
 
 def _loops_jvp(primals, tangents):
     N, rho, loc, eta, rule, d = primals
-    _, _, t_loc, t_eta, t_rule, t_d = tangents
+    t_N, t_rho, t_loc, t_eta, t_rule, t_d = tangents
     out = _loops_plain(N, rho, loc, eta, rule, d)
     jl, je = jax.vmap(
         jax.jacfwd(lambda r, lc, e: _node_loops(N, r, lc, rule, d, e), argnums=(1, 2)),
         in_axes=(0, 0, None),
     )(rho, loc, eta)
     tan = jnp.zeros_like(out)
-    if not isinstance(t_loc, SymbolicZero):
+    if not _is_zero(t_loc):
         tan = tan + jnp.einsum("nak,nk->na", jl, t_loc)
-    if not isinstance(t_eta, SymbolicZero):
+    if not _is_zero(t_eta):
         tan = tan + je * t_eta
-    rest = jax.tree_util.tree_leaves((t_rule, t_d), is_leaf=lambda t: isinstance(t, SymbolicZero))
-    if not all(isinstance(t, SymbolicZero) for t in rest):
-        t_rule, t_d = jax.tree_util.tree_map(
-            lambda t, p: jnp.zeros_like(p) if isinstance(t, SymbolicZero) else t,
-            (t_rule, t_d),
-            (rule, d),
-            is_leaf=lambda t: isinstance(t, SymbolicZero),
-        )
-        tan = (
-            tan
-            + jax.jvp(
-                lambda rl, dd: _loops_plain(N, rho, loc, eta, rl, dd), (rule, d), (t_rule, t_d)
-            )[1]
-        )
+    rest = (t_N, t_rho, t_rule, t_d)
+    if not all(_is_zero(t) for t in jax.tree_util.tree_leaves(rest)):
+        fn = lambda n, r, rl, dd: _loops_plain(n, r, loc, eta, rl, dd)  # noqa: E731
+        tan = tan + jax.jvp(fn, (N, rho, rule, d), _materialise(rest))[1]
     return out, tan
 
 
