@@ -16,7 +16,10 @@ A = 3w' + 2ρ̃ w'' + z' y. Derivation in ``docs/de2.md``.
 
 from __future__ import annotations
 
+import jax.numpy as jnp
+
 from .._flow.threshold import MomentumRule
+from ._local import node_local
 
 
 def asymptotic_powers(d, eta):
@@ -35,6 +38,35 @@ def second_derivative(dmat, f1, rho, power, bc: bool):
     return f2.at[-1].set((power - 1.0) * f1[-1] / rho[-1])
 
 
+def _node_integrals(consts, r, loc, eta):
+    """(∫ of ∂_t w, ∫ of ∂_t z) at one node ρ̃ = r from loc = (w, w', w'', z, z', z'')."""
+    rule, d = consts
+    w, w1, w2, z, z1, z2 = loc
+    y = rule.y
+    G = 1.0 / (z * y + rule.g + w + 2.0 * r * w1)
+    lw = rule.dt_r(eta) * G**2
+    a = 3.0 * w1 + 2.0 * r * w2 + z1 * y
+    i_w = -0.5 * rule.integrate(lw * a)
+    v2 = 2.0 * r * a**2
+    vk1 = 2.0 * r * z1 * a
+    k12 = 2.0 * r * z1**2
+    k2 = z1 + 2.0 * r * z2
+    gp = -(z + rule.g1) * G**2
+    gpp = 2.0 * (z + rule.g1) ** 2 * G**3 - rule.g2 * G**2
+    brace = (
+        2.0 * vk1 * G
+        + v2 * gp
+        + (y / (2.0 * d)) * (2.0 * k12 * G + 8.0 * vk1 * gp + 4.0 * v2 * gpp)
+        - 0.5 * k2
+    )
+    return jnp.stack([i_w, rule.integrate(lw * brace)])
+
+
+#: the loop integrals at all nodes, (nodes, 2), with the per-node Jacobian
+#: (:func:`frg._fixed_point._local.node_local`: 7 directions per node, not one per unknown)
+_integrals = node_local(_node_integrals)
+
+
 def de2_flow(rho, dmat, rule: MomentumRule, d, w, z, eta, *, frozen_z: bool = False, bc=False):
     """Right-hand sides ``(∂_t w, ∂_t z)`` at the collocation nodes ``rho`` (``∂_t z`` is
     ``None`` when ``frozen_z``, where z ≡ 1 and the flow is the LPA one); ``bc``: the
@@ -43,32 +75,11 @@ def de2_flow(rho, dmat, rule: MomentumRule, d, w, z, eta, *, frozen_z: bool = Fa
     w1 = dmat @ w
     w2 = second_derivative(dmat, w1, rho, pw, bc)
     z1 = dmat @ z
-    r = rho[:, None]
-    y = rule.y[None, :]
-    g1 = rule.g1[None, :]
-    g2 = rule.g2[None, :]
-    zz = z[:, None]
-    G = 1.0 / (zz * y + rule.g[None, :] + (w + 2.0 * rho * w1)[:, None])
-    dtr = rule.dt_r(eta)[None, :]
-    lw = dtr * G**2
-    i_w = -0.5 * rule.integrate(lw * (z1[:, None] * y + (3.0 * w1 + 2.0 * rho * w2)[:, None]))
-    f_w = (eta - 2.0) * w + (d - 2.0 + eta) * rho * w1 + i_w
+    z2 = second_derivative(dmat, z1, rho, pz, bc)
+    loc = jnp.stack([w, w1, w2, z, z1, z2], axis=1)
+    ints = _integrals((rule, jnp.asarray(d, dtype=float)), rho, loc, eta)
+    f_w = (eta - 2.0) * w + (d - 2.0 + eta) * rho * w1 + ints[:, 0]
     if frozen_z:
         return f_w, None
-    z2 = second_derivative(dmat, z1, rho, pz, bc)
-    a = (3.0 * w1 + 2.0 * rho * w2)[:, None] + z1[:, None] * y
-    v2 = 2.0 * r * a**2
-    vk1 = 2.0 * r * z1[:, None] * a
-    k12 = 2.0 * r * z1[:, None] ** 2
-    k2 = (z1 + 2.0 * rho * z2)[:, None]
-    gp = -(zz + g1) * G**2
-    gpp = 2.0 * (zz + g1) ** 2 * G**3 - g2 * G**2
-    brace = (
-        2.0 * vk1 * G
-        + v2 * gp
-        + (y / (2.0 * d)) * (2.0 * k12 * G + 8.0 * vk1 * gp + 4.0 * v2 * gpp)
-        - 0.5 * k2
-    )
-    i_z = rule.integrate(lw * brace)
-    f_z = eta * z + (d - 2.0 + eta) * rho * z1 + i_z
+    f_z = eta * z + (d - 2.0 + eta) * rho * z1 + ints[:, 1]
     return f_w, f_z

@@ -25,13 +25,11 @@ Reference: G. von Gersdorff and C. Wetterich, Phys. Rev. B 64, 054513 (2001).
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
-from jax.custom_derivatives import SymbolicZero
 
-from .._flow._grid import _materialise
 from .._flow.threshold import MomentumRule
 from ._de2_flow import asymptotic_powers, second_derivative
+from ._local import node_local
 
 _NE = 3  # components kept: longitudinal, external transverse, one generic transverse
 
@@ -110,44 +108,19 @@ def _node_loops(N, rho_i, loc, rule, d, eta):
     return jnp.stack([_loop_a(1, m_t, *args), _loop_a(0, m_l, *args)])
 
 
-def _loops_plain(N, rho, loc, eta, rule, d):
-    return jax.vmap(lambda r, lc: _node_loops(N, r, lc, rule, d, eta))(rho, loc)
+def _node_loops_c(consts, rho_i, loc, eta):
+    N, rule, d = consts
+    return _node_loops(N, rho_i, loc, rule, d, eta)
 
 
-@jax.custom_jvp
+#: loops at all grid nodes, shape (nodes, 2); each node depends on its nine local values
+#: and η only, so the Jacobian costs 10 directional derivatives per node instead of one
+#: per unknown (:func:`frg._fixed_point._local.node_local`)
+_loops_local = node_local(_node_loops_c)
+
+
 def _loops(N, rho, loc, eta, rule, d):
-    """Loops at all grid nodes, shape (nodes, 2). Custom JVP: each node depends on its 9
-    local values and η only, so the Jacobian in the unknowns costs 10 directional
-    derivatives per node instead of one per unknown; the tangents of N, ρ̃ (the grid
-    moves with the regulator and d), the regulator and d take one plain JVP."""
-    return _loops_plain(N, rho, loc, eta, rule, d)
-
-
-def _is_zero(t):
-    return isinstance(t, SymbolicZero)
-
-
-def _loops_jvp(primals, tangents):
-    N, rho, loc, eta, rule, d = primals
-    t_N, t_rho, t_loc, t_eta, t_rule, t_d = tangents
-    out = _loops_plain(N, rho, loc, eta, rule, d)
-    jl, je = jax.vmap(
-        jax.jacfwd(lambda r, lc, e: _node_loops(N, r, lc, rule, d, e), argnums=(1, 2)),
-        in_axes=(0, 0, None),
-    )(rho, loc, eta)
-    tan = jnp.zeros_like(out)
-    if not _is_zero(t_loc):
-        tan = tan + jnp.einsum("nak,nk->na", jl, t_loc)
-    if not _is_zero(t_eta):
-        tan = tan + je * t_eta
-    rest = (t_N, t_rho, t_rule, t_d)
-    if not all(_is_zero(t) for t in jax.tree_util.tree_leaves(rest)):
-        fn = lambda n, r, rl, dd: _loops_plain(n, r, loc, eta, rl, dd)  # noqa: E731
-        tan = tan + jax.jvp(fn, (N, rho, rule, d), _materialise(rest))[1]
-    return out, tan
-
-
-_loops.defjvp(_loops_jvp, symbolic_zeros=True)
+    return _loops_local((N, rule, d), rho, loc, eta)
 
 
 def on_flow(N, rho, dmat, rule: MomentumRule, d, w, zt, yy, eta, *, bc=False):
