@@ -264,3 +264,20 @@ def test_grid_reference_needs_no_spectrum(reg):
         if bool(ok):
             assert float(nrm) == pytest.approx(float(nrm_fresh), rel=1e-6, abs=1e-13)
             np.testing.assert_allclose(jq, j_fresh, rtol=1e-12, atol=1e-12)
+
+
+class _LPANoPredictorTest(frg.LPA):
+    predictor_test = False  # as frg.DE4: continuation solves start from the predictor
+
+
+def test_continuation_without_predictor_test_reaches_the_same_point():
+    """``predictor_test = False`` changes only where the continuation solves start: the
+    target (N, d) = (4, 2.7), reached from (1, 3) in steps of at most |Δd| = 0.15 (so
+    the secant predictor is used), is the same point."""
+    a = critical_exponents(frg.Litim(), N=4.0, d=2.7, truncation=frg.LPA(M=32))
+    b = critical_exponents(frg.Litim(), N=4.0, d=2.7, truncation=_LPANoPredictorTest(M=32))
+    assert a.result == b.result == frg.RESULTS.successful
+    # two Newton runs from different starts, each stopped at |F| < 1e-10 (measured:
+    # nodal values 6e-9 apart at most, ν 3e-12)
+    np.testing.assert_allclose(b.fixed_point.params, a.fixed_point.params, rtol=1e-7, atol=1e-9)
+    assert abs(float(a.nu) - float(b.nu)) < 1e-10

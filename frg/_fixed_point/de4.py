@@ -157,6 +157,10 @@ class DE4(AbstractTruncation):
     # forward mode through the search (second derivatives of the loops) compiles for many
     # minutes; Brent's method needs the plain solve only (docs/de4.md, "PMS")
     pms_method: ClassVar[str] = "brent"
+    # the predictor test would be the only compiled copy of the plain value of the loops
+    # (the Newton solve gets values and Jacobians from the complex-step evaluation):
+    # without it a first point takes 53 s instead of 75 s (docs/de4.md, "Cost")
+    predictor_test: ClassVar[bool] = False
 
     grid: int = eqx.field(static=True, default=16)
     rho_max: float | None = eqx.field(static=True, default=None)

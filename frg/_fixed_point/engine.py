@@ -261,7 +261,8 @@ def _search(
     waits for the slowest, and short steps that each converge in 2–5 iterations beat
     jumps that may fail after ``_ITS_STEP``). The
     start of each solve is the secant predictor p_s + (Δs/Δs_prev)(p_s − p_prev) or
-    p_s, whichever has the smaller residual; intermediate solves stop at
+    p_s, whichever has the smaller residual (if not ``truncation.predictor_test``: the
+    predictor, or p_s after a failed solve); intermediate solves stop at
     |F| < ``_FTOL_MID``, the last at |F| < ``_FTOL``. Gives up when h < 1/``steps``
     (1/(4 steps) if not ``adaptive``) or after ``len(G) + 3·steps`` solves.
 
@@ -290,15 +291,18 @@ def _search(
     at_ref = (N == 1.0) & (d == 3.0)
 
     def body(c):
-        k, phase, i, s, h, p, prev, s_prev, _, _, wf, jac = c
+        k, phase, i, s, h, p, prev, s_prev, _, _, wf, jac, use_pred = c
         ref = phase == 0
         s_new = jnp.where(ref, 0.0, jnp.where(s + h > 1.0 - 1e-9, 1.0, s + h))
         n_s, d_s = N**s_new, 3.0 + s_new * (d - 3.0)
         args = (truncation.prepare(reg, d_s), n_s, d_s)
         ratio = jnp.where(s > s_prev, (s_new - s) / jnp.where(s > s_prev, s - s_prev, 1.0), 0.0)
         pred = p + ratio * (p - prev)
-        r2 = jax.vmap(lambda x: jnp.sum(fun(x, args) ** 2))(jnp.stack([pred, p]))
-        better = r2[0] < r2[1]
+        if truncation.predictor_test:
+            r2 = jax.vmap(lambda x: jnp.sum(fun(x, args) ** 2))(jnp.stack([pred, p]))
+            better = r2[0] < r2[1]
+        else:  # the predictor, unless the last solve (from it) failed: then p_s
+            better = use_pred
         x0 = jnp.where(ref, G[jnp.minimum(i, nG - 1)], jnp.where(better, pred, p))
         ftol = jnp.where(ref | (s_new >= 1.0), _FTOL, _FTOL_MID)
         its_max = jnp.where(ref, _ITS_REF, _ITS_STEP)
@@ -340,6 +344,7 @@ def _search(
             its,
             wf_next,
             jac_new,
+            ok,
         )
 
     def cond(c):
@@ -364,8 +369,9 @@ def _search(
         jnp.asarray(0),
         jnp.asarray(True),
         jnp.full((G.shape[1], G.shape[1]), jnp.nan),
+        jnp.asarray(True),
     )
-    k, phase, i, s, h, p, prev, s_prev, nrm, its, _, jac = lax.while_loop(cond, body, c0)
+    k, phase, i, s, h, p, prev, s_prev, nrm, its, _, jac, _ = lax.while_loop(cond, body, c0)
     if reference_only:
         return lax.stop_gradient(p)
     reached = (phase == 1) & (s >= 1.0)

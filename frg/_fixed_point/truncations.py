@@ -65,7 +65,8 @@ class AbstractTruncation(eqx.Module):
     :meth:`residual`, :meth:`eta`, :meth:`kappa`, :meth:`potential`. Defaults:
     :meth:`for_inputs` (self), :meth:`check` (nothing), :meth:`prepare` (the regulator),
     :meth:`row_scale` (ones), :meth:`nodes` (1), :attr:`spectral_check` (True),
-    :attr:`pms_method` (``"bisection"``). ``name`` is the CLI label.
+    :attr:`pms_method` (``"bisection"``), :attr:`predictor_test` (True). ``name`` is the
+    CLI label.
 
     Order of calls: ``tr = truncation.for_inputs(N, d)``; ``tr.check(regulator, N, d)``
     (eager); then, compiled: ``ctx = tr.prepare(regulator, d)``, Newton on
@@ -86,6 +87,12 @@ class AbstractTruncation(eqx.Module):
     #: the forward-mode dX/da) or ``"brent"`` (extremum of X(a) from plain solves, for a
     #: truncation whose differentiated solve is too expensive to compile)
     pms_method: ClassVar[str] = "bisection"
+    #: Whether each continuation solve starts from the better (smaller residual) of the
+    #: secant predictor and the last solution (one extra batched residual evaluation,
+    #: hence one more compiled copy of the residual), or (``False``: for a residual that
+    #: is expensive to compile, as :class:`frg.DE4`) from the predictor, and after a
+    #: failed solve from the last solution
+    predictor_test: ClassVar[bool] = True
 
     @property
     @abc.abstractmethod
