@@ -116,11 +116,7 @@ def _node_loops_c(consts, rho_i, loc, eta):
 #: loops at all grid nodes, shape (nodes, 2); each node depends on its nine local values
 #: and η only, so the Jacobian costs 10 directional derivatives per node instead of one
 #: per unknown (:func:`frg._fixed_point._local.node_local`)
-_loops_local = node_local(_node_loops_c)
-
-
-def _loops(N, rho, loc, eta, rule, d):
-    return _loops_local((N, rule, d), rho, loc, eta)
+_loops = node_local(_node_loops_c)
 
 
 def on_flow(N, rho, dmat, rule: MomentumRule, d, w, zt, yy, eta, *, bc=False):
@@ -139,7 +135,7 @@ def on_flow(N, rho, dmat, rule: MomentumRule, d, w, zt, yy, eta, *, bc=False):
     zl1 = zt1 + yy + rho * yy1
     dtr = rule.dt_r(eta)
     loc = jnp.stack([w, w1, w2, zt, zt1, zt2, yy, yy1, yy2], axis=1)
-    loops = _loops(N, rho, loc, eta, rule, jnp.asarray(d, dtype=float))
+    loops = _loops((N, rule, jnp.asarray(d, dtype=float)), rho, loc, eta)
     y = rule.y[None, :]
     g = rule.g[None, :]
     gt = 1.0 / (zt[:, None] * y + g + w[:, None])

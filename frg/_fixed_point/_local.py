@@ -17,7 +17,8 @@ from .._flow._grid import _materialise
 
 
 def _zero(t):
-    return isinstance(t, SymbolicZero)
+    """Whether a custom-JVP tangent is absent (a symbolic zero; ``None`` too)."""
+    return t is None or isinstance(t, SymbolicZero)
 
 
 def node_local(node_fn):

@@ -43,13 +43,14 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.custom_derivatives import SymbolicZero
 
 from .. import _validate
+from .._flow._grid import _materialise
 from .._flow.regulators import AbstractRegulator
 from .._flow.threshold import momentum_rule
 from .._results import RESULTS
 from ._de4_flow import NF, DE4Rule, J, de4_rule, local_data, loops, scaling
+from ._local import _zero
 from .de2 import DE2
 from .truncations import AbstractTruncation
 
@@ -84,16 +85,6 @@ def _local_derivatives(rho, D, rule: DE4Rule, eta):
     return L.real[:, ::k], (L.imag / _H).reshape(NF, m, k).transpose(2, 0, 1)
 
 
-def _zero(t):
-    return t is None or isinstance(t, SymbolicZero)
-
-
-def _dense(t, like):
-    return jax.tree_util.tree_map(
-        lambda p, x: jnp.zeros_like(p) if _zero(x) else x, like, t, is_leaf=_zero
-    )
-
-
 @jax.custom_jvp
 def _node_loops(rho, D, rule: DE4Rule, eta):
     """The loop parts (5, nodes) of the flows (:func:`frg._fixed_point._de4_flow.loops`)."""
@@ -112,8 +103,8 @@ def _node_loops_jvp(primals, tangents):
         tan = tan + dL[NF * J] * t_eta
     if not _zero(t_rho):
         tan = tan + dL[NF * J + 1] * t_rho[None, :]
-    if any(not _zero(t) for t in jax.tree_util.tree_leaves(t_rule, is_leaf=_zero)):
-        tan = tan + jax.jvp(lambda rr: loops(rho, D, rr, eta), (rule,), (_dense(t_rule, rule),))[1]
+    if not all(_zero(t) for t in jax.tree_util.tree_leaves(t_rule)):
+        tan = tan + jax.jvp(lambda rr: loops(rho, D, rr, eta), (rule,), (_materialise(t_rule),))[1]
     return out, tan
 
 

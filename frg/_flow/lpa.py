@@ -460,6 +460,13 @@ def _solve(*args):
     return with_cpu_options(_solve_fast, _solve_plain, *args)
 
 
+def _goldstone(N) -> bool:
+    """Whether the flow needs the Goldstone flux: unless N = 1 is known before tracing
+    (then half the ℓ evaluations per stage)."""
+    N_value = _concrete(N)
+    return not (N_value is not None and N_value.shape == () and N_value == 1.0)
+
+
 def _concrete(x):
     """``x`` as a NumPy array if concrete, else ``None`` (traced: skip eager checks)."""
     try:
@@ -712,11 +719,9 @@ def _solve_core(
         potential,
     )
     ks_out = None if ks_out is None else as_float64(ks_out)
-    # N = 1 known before tracing: no Goldstone flux (half the ℓ evaluations per stage)
-    # (``goldstone`` given: the caller knows, e.g. under its own jit)
+    # (``goldstone`` given: the caller decided, e.g. before its own jit traced N)
     if goldstone is None:
-        N_value = _concrete(N)
-        goldstone = not (N_value is not None and N_value.shape == () and N_value == 1.0)
+        goldstone = _goldstone(N)
     return _solve(
         potential,
         rule,

@@ -208,10 +208,8 @@ def solve_zero_d(
     mc = lpa._concrete(m2)
     if mc is not None and float(Lambda) ** 2 + float(mc) <= 0:
         raise ValueError(f"Lambda must satisfy Lambda^2 + m2 > 0; got Lambda={Lambda!r}")
-    Nc = lpa._concrete(N)
-    goldstone = not (Nc is not None and Nc.shape == () and Nc == 1.0)
     args = (U_L, as_float64(N), as_float64(Lambda), as_float64(k_ir), as_float64(rho_max))
-    args += (as_float64(rtol), as_float64(atol), grid, max_steps, goldstone)
+    args += (as_float64(rtol), as_float64(atol), grid, max_steps, lpa._goldstone(N))
     res = lpa.with_cpu_options(_two_grids_fast, _two_grids_plain, *args)
     if throw:
         res = res.result.error_if(res, res.result != RESULTS.successful)
