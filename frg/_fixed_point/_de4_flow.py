@@ -29,15 +29,17 @@ The external momenta are λ P_i with fixed vectors P_i in a plane; every quantit
 truncated power series in λ (``_de4_series``), the propagator at k² = q² + δ through
 ``g(y + δ) = Σ_j g^{(j)}(y) δ^j/j!`` (j ≤ 4). The λ^n coefficients are averaged over the
 direction of q with a rule exact for polynomials of degree ≤ 4 in (q̂·e₁, q̂·e₂) in any d
-(⟨(q̂·e)²⟩ = 1/d, ⟨(q̂·e)⁴⟩ = 3/(d(d+2)), …) and integrated over y = q²/k² with the
+(⟨(q̂·e)²⟩ = 1/d, ⟨(q̂·e)⁴⟩ = 3/(d(d+2)), …; fewer angles when a reflection maps the
+configuration onto itself, :meth:`DE4Rule.plane`) and integrated over y = q²/k² with the
 double-exponential nodes of the O(∂²) code.
 
 **Projection.** Γ^(2)(p) = U'' + Z p² + W_a p⁴ gives ∂_tZ, ∂_tW_a (λ², λ⁴ of the 2-point
 loop at P = ±e₁); the 3-point loop at (e₁, e₂, −e₁−e₂) has λ⁴ coefficient
 ``2 ∂_φ∂_tW_a − 2 φ₀ ∂_tW_b``; the 4-point loop at a configuration whose ∂_φB coefficient
-vanishes has λ⁴ coefficient ``c_A ∂²_φ∂_tW_a + c_C ∂_tW_c``. φ-derivatives of a flow are
-forward-mode derivatives along the field (tangent 1 for φ₀ and φ₀ f^{(j+1)} for each ρ-
-derivative f^{(j)}); at ρ̃ = 0 the division by φ₀ is replaced by that derivative. Because
+vanishes has λ⁴ coefficient ``c_A ∂²_φ∂_tW_a + c_C ∂_tW_c``. The loops read the functions
+through their φ-derivatives at φ₀ only (Φ, :func:`field_data`), so φ-derivatives of a flow
+are forward-mode derivatives in Φ with each entry's tangent the next φ-derivative
+(:func:`along`); at ρ̃ = 0 the division by φ₀ is replaced by that derivative. Because
 the O(p⁴) parts of the loops are those of a local functional spanned by three invariants,
 any non-degenerate configurations give the same flows (checked in the tests). ∂_t w is
 ``−½ ∫ ∂̃R G² ∂_ρ̃(Γ⁽²⁾(q))`` as at O(∂²). Derivation and checks in ``docs/de4.md``.
@@ -76,13 +78,26 @@ class DE4Rule(eqx.Module):
     g: jax.Array  # (5, ny)
     c1: jax.Array  # one external direction: q̂·e₁ at the direction nodes
     wd1: jax.Array
-    a1: jax.Array  # two external directions: q̂·e₁, q̂·e₂
-    a2: jax.Array
-    wd2: jax.Array
+    r2: jax.Array  # two external directions: |(q̂·e₁, q̂·e₂)| at the radial nodes
+    wt2: jax.Array
 
     def dt_r(self, eta):
         """∂̃R at the nodes, (ny,) for a number η, (nodes, ny) for one η per node."""
         return 2.0 * (self.g[0] - self.y * self.g[1]) - jnp.asarray(eta)[..., None] * self.g[0]
+
+    def plane(self, axis=None):
+        """(q̂·e₁, q̂·e₂, weights) of the two-direction rule: the two radial nodes times
+        5 equally spaced angles (exact for trigonometric polynomials of degree ≤ 4), or,
+        for an integrand even under the reflection about the ``axis`` (an angle), 3 angles
+        axis + (2j − 1)π/6 (Gauss–Chebyshev in cos(θ − axis): exact for the even ones of
+        degree ≤ 5)."""
+        if axis is None:
+            th, wth = 2.0 * np.pi * (np.arange(5) + 0.25) / 5.0, np.full(5, 0.2)
+        else:
+            th, wth = axis + (2.0 * np.arange(1, 4) - 1.0) * np.pi / 6.0, np.full(3, 1.0 / 3.0)
+        a1 = (self.r2[:, None] * jnp.asarray(np.cos(th))[None, :]).ravel()
+        a2 = (self.r2[:, None] * jnp.asarray(np.sin(th))[None, :]).ravel()
+        return a1, a2, (self.wt2[:, None] * jnp.asarray(wth)[None, :]).ravel()
 
 
 def _gauss2(m1, m2, m3):
@@ -101,14 +116,24 @@ def _directions(d):
     t, wt = _gauss2(1.0 / d, 3.0 / (d * (d + 2.0)), 15.0 / (d * (d + 2.0) * (d + 4.0)))
     c1 = jnp.concatenate([jnp.sqrt(t), -jnp.sqrt(t)])
     wd1 = 0.5 * jnp.concatenate([wt, wt])
-    # (q̂·e₁, q̂·e₂) = √t (cos θ, sin θ): t ~ Beta(1, (d−2)/2), θ uniform (6 points)
+    # (q̂·e₁, q̂·e₂) = √t (cos θ, sin θ): t ~ Beta(1, (d−2)/2), θ uniform (DE4Rule.plane)
     t2, wt2 = _gauss2(2.0 / d, 8.0 / (d * (d + 2.0)), 48.0 / (d * (d + 2.0) * (d + 4.0)))
-    th = jnp.asarray(2.0 * np.pi * (np.arange(6) + 0.25) / 6.0)
-    r = jnp.sqrt(t2)
-    a1 = (r[:, None] * jnp.cos(th)[None, :]).ravel()
-    a2 = (r[:, None] * jnp.sin(th)[None, :]).ravel()
-    wd2 = (wt2[:, None] * jnp.full(6, 1.0 / 6.0)[None, :]).ravel()
-    return c1, wd1, a1, a2, wd2
+    return c1, wd1, jnp.sqrt(t2), wt2
+
+
+def _axis(config):
+    """An angle α such that the reflection about the axis at α maps the legs of
+    ``config`` onto themselves (then the sum over ordered partitions, symmetric in the
+    legs, is even under that reflection of q), or None."""
+    P = np.asarray(config, dtype=float)
+    cands = [np.arctan2(p[1], p[0]) for p in P if np.hypot(*p) > 1e-12]
+    cands += [np.arctan2(*(p + q)[::-1]) for p, q in itertools.combinations(P, 2)]
+    key = sorted(map(tuple, np.round(P, 12) + 0.0))
+    for a in cands:
+        u = np.array([np.cos(a), np.sin(a)])
+        if sorted(map(tuple, np.round(2.0 * np.outer(P @ u, u) - P, 12) + 0.0)) == key:
+            return float(a)
+    return None
 
 
 def _nth(f, n):
@@ -173,24 +198,53 @@ def _compose(fj, phi, nmax, odd=False):
     return [(0.0 * phi if c is None else c) * math.factorial(k) for k, c in enumerate(out)]
 
 
+#: the φ-derivatives the n-point loops (n ≤ 4) read at a node, with ``along`` once or twice
+#: (:func:`field_data`): ∂²U…∂⁶U, ∂⁰Z…∂⁴Z, ∂⁰W_a…∂⁴W_a, ∂⁰B…∂³B, ∂⁰W_c…∂²W_c
+_BLOCKS = ((2, 7), (0, 5), (0, 5), (0, 4), (0, 3))
+NPHI = sum(b - a for a, b in _BLOCKS)
+
+
+def field_data(phi, D):
+    """Φ (NPHI, nodes): the φ-derivatives of U, Z, W_a, B = φW_b, W_c at φ₀ (``_BLOCKS``),
+    composed from the ρ̃-derivatives D (5, nodes, J)."""
+    U = [0.0 * D[0, :, 0]] + [D[0, :, j] for j in range(J - 1)]
+    parts = (
+        _compose(U, phi, 6),
+        _compose([D[1, :, j] for j in range(J)], phi, 4),
+        _compose([D[2, :, j] for j in range(J)], phi, 4),
+        _compose([D[3, :, j] for j in range(J)], phi, 3, True),
+        _compose([D[4, :, j] for j in range(J)], phi, 2),
+    )
+    return jnp.stack([c for (a, b), p in zip(_BLOCKS, parts, strict=True) for c in p[a:b]])
+
+
+def _shift(Phi):
+    """∂_φ of Φ: each row by the next φ-derivative; the top row of a block by 0 (no loop
+    differentiated along the field reads it: ``along`` twice on the 2-point loop needs
+    ∂⁶U, ∂⁴Z, ∂⁴W_a, ∂³B, ∂²W_c at most)."""
+    rows, i = [], 0
+    for a, b in _BLOCKS:
+        rows += [Phi[i + 1 : i + b - a], jnp.zeros_like(Phi[:1])]
+        i += b - a
+    return jnp.concatenate(rows)
+
+
 class _Ctx:
     """Trace-time context: coefficients at the nodes, rule arrays, caches of series."""
 
-    def __init__(self, phi, D, rule: DE4Rule, two_dirs: bool):
-        n = phi.shape[0]
-        col = (n, 1, 1)
-        U = [0.0 * D[0, :, 0]] + [D[0, :, j] for j in range(J - 1)]
-        self.dU = [c.reshape(col) for c in _compose(U, phi, 6)]
-        self.dZ = [c.reshape(col) for c in _compose([D[1, :, j] for j in range(J)], phi, 4)]
-        self.dWa = [c.reshape(col) for c in _compose([D[2, :, j] for j in range(J)], phi, 4)]
-        self.dB = [c.reshape(col) for c in _compose([D[3, :, j] for j in range(J)], phi, 3, True)]
-        self.dWc = [c.reshape(col) for c in _compose([D[4, :, j] for j in range(J)], phi, 2)]
+    def __init__(self, Phi, rule: DE4Rule, two_dirs: bool, axis=None):
+        col = (Phi.shape[1], 1, 1)
+        blocks, i = [], 0
+        for a, b in _BLOCKS:
+            blocks.append([None] * a + [Phi[j].reshape(col) for j in range(i, i + b - a)])
+            i += b - a
+        self.dU, self.dZ, self.dWa, self.dB, self.dWc = blocks
         self.y = rule.y[None, :, None]
         self.sy = jnp.sqrt(self.y)
         self.g = [gj[None, :, None] for gj in rule.g]
         if two_dirs:
-            self.c = (rule.a1[None, None, :], rule.a2[None, None, :])
-            self.wd = rule.wd2
+            a1, a2, self.wd = rule.plane(axis)
+            self.c = (a1[None, None, :], a2[None, None, :])
         else:
             self.c = (rule.c1[None, None, :], None)
             self.wd = rule.wd1
@@ -328,9 +382,14 @@ def loop_series(phi, D, rule: DE4Rule, eta, config, orders, *, raw=False, two=No
     ``raw``: instead, the chain sum Σ (−1)^m G Π Γ G itself (no ½∂_tR) at each (node, y,
     direction): (len(orders), nodes, ny, ndir). ``two``: use the two-direction rule
     (default: when the configuration needs it)."""
+    return _series(field_data(phi, D), rule, eta, config, orders, raw=raw, two=two)
+
+
+def _series(Phi, rule: DE4Rule, eta, config, orders, *, raw=False, two=None):
+    """:func:`loop_series` from the φ-derivatives Φ (:func:`field_data`)."""
     if two is None:
         two = any(P[1] != 0.0 for P in config)
-    cx = _Ctx(phi, D, rule, two)
+    cx = _Ctx(Phi, rule, two, _axis(config) if two else None)
     total = _subset_chain_sum(cx, config)
     like = cx.y * cx.dU[2] * 0.0 + 0.0 * cx.c[0]
     if raw:
@@ -366,12 +425,12 @@ def _coeffs(config):
 _E1 = ((1.0, 0.0), (-1.0, 0.0))
 
 
-def _l2(phi, D, rule, eta):
-    return loop_series(phi, D, rule, eta, _E1, (2, 4))
+def _l2(Phi, rule, eta):
+    return _series(Phi, rule, eta, _E1, (2, 4))
 
 
-def _l3(phi, D, rule, eta, config):
-    return loop_series(phi, D, rule, eta, config, (4,))[0]
+def _l3(Phi, rule, eta, config):
+    return _series(Phi, rule, eta, config, (4,))[0]
 
 
 def loop_w(rho, D, rule: DE4Rule, eta):
@@ -385,49 +444,56 @@ def loop_w(rho, D, rule: DE4Rule, eta):
 
 
 def along(f):
-    """(f, ∂_φ f) of f(φ₀, D, ...) in one forward pass along the field: tangents 1 for φ₀
-    and φ₀ f^{(j+1)} for each ρ-derivative f^{(j)} (the highest taken as 0)."""
+    """(f, ∂_φ f) of f(Φ, ...) in one forward pass along the field (tangent :func:`_shift`)."""
 
-    def df(phi, D, *args):
-        tD = phi[None, :, None] * jnp.concatenate([D[..., 1:], jnp.zeros_like(D[..., :1])], -1)
-        return jax.jvp(lambda p, dd: f(p, dd, *args), (phi, D), (jnp.ones_like(phi), tD))
+    def df(Phi, *args):
+        return jax.jvp(lambda p: f(p, *args), (Phi,), (_shift(Phi),))
 
     return df
 
 
-def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4, n0=1):
+def series_loops(Phi, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4, n0=1):
+    """The momentum loops the projections need, from Φ (:func:`field_data`): rows
+    (λ² and λ⁴ of the 2-point loop, ∂_φ and ∂²_φ of its λ⁴, the 3-point λ⁴, the 4-point
+    λ⁴, and ∂_φ of the 3-point λ⁴ if ``config4`` has a ∂_φB term) at every node, and
+    ∂_φ of the 3-point λ⁴ at the first ``n0`` nodes (ρ̃ = 0)."""
+    (l2, dl2), (_, d2l2) = along(along(_l2))(Phi, rule, eta)  # one pass
+    rows = [l2[0], l2[1], dl2[1], d2l2[1], _l3(Phi, rule, eta, config3)]
+    rows.append(_series(Phi, rule, eta, config4, (4,))[0])
+    if _coeffs(config4)[1] != 0.0:  # the 4-point projection needs ∂_φ of the 3-point
+        dl3 = along(_l3)(Phi, rule, eta, config3)[1]
+        return jnp.stack(rows + [dl3]), dl3[:n0]
+    if n0 == 0:
+        return jnp.stack(rows), jnp.zeros((0,), rows[0].dtype)
+    eta0 = eta[:n0] if jnp.ndim(eta) else eta
+    return jnp.stack(rows), along(_l3)(Phi[:, :n0], rule, eta0, config3)[1]
+
+
+def loops(rho, D, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4, n0=1, series=None):
     """Loop parts (L_w, L_z, L_a, L_b, L_c) of the five flows at the nodes.
 
     D: (5, nodes, J) ρ̃-derivatives of (w, z, w_a, w_b, w_c) at the nodes; eta: a number
-    or one per node; the first ``n0`` nodes are at ρ̃ = 0 (no other is). Holomorphic in
-    D, η and ρ̃ > 0 (complex-step derivatives, :mod:`frg._fixed_point.de4`).
+    or one per node; the first ``n0`` nodes are at ρ̃ = 0 (no other is). ``series``:
+    the function that evaluates :func:`series_loops` (default: it; :mod:`frg._fixed_point.de4`
+    passes one with node-local derivatives). The momentum loops depend on the functions
+    through Φ = :func:`field_data` only.
     """
     pos = jnp.real(rho) > 0.0  # √(2ρ̃), derivative 0 at ρ̃ = 0 (a fixed node)
     phi = jnp.where(pos, jnp.sqrt(jnp.where(pos, 2.0 * rho, 1.0)), 0.0)
-    l_w = loop_w(rho, D, rule, eta)
-    # the 2-point coefficients (λ², λ⁴) with their first two φ-derivatives, one pass
-    (l2, dl2), (_, d2l2) = along(along(_l2))(phi, D, rule, eta)
+    series = series_loops if series is None else series
+    H, dl3_0 = series(field_data(phi, D), rule, eta, config3, config4, n0)
+    l2_2, l2_4, dl2_4, d2l2_4, l3, l4 = H[:6]
     ca3, cb3, _ = _coeffs(config3)
-    l3 = _l3(phi, D, rule, eta, config3)
-    nb = l3 - ca3 * dl2[1]
     ca4, cb4, cc4 = _coeffs(config4)
-    # ∂_φ of the 3-point coefficient: at the ρ̃ = 0 nodes only, unless the 4-point
-    # projection needs it everywhere (a configuration with a ∂_φB term)
-    if cb4 != 0.0:
-        dl3 = along(_l3)(phi, D, rule, eta, config3)[1]
-        dl3_0 = dl3[:n0]
-    else:
-        eta0 = eta[:n0] if jnp.ndim(eta) else eta
-        dl3_0 = along(_l3)(phi[:n0], D[:, :n0], rule, eta0, config3)[1]
-    nb0 = dl3_0 - ca3 * d2l2[1, :n0]
+    nb = l3 - ca3 * dl2_4
+    nb0 = dl3_0 - ca3 * d2l2_4[:n0]
     safe = jnp.where(pos, phi, 1.0)
     l_b = jnp.where(pos, nb / (cb3 * safe), jnp.concatenate([nb0, nb[n0:]]) / cb3)
-    l4 = loop_series(phi, D, rule, eta, config4, (4,))[0]
-    rest = ca4 * d2l2[1]
+    rest = ca4 * d2l2_4
     if cb4 != 0.0:  # ∂_φ of the 3-point numerator
-        rest = rest + cb4 * (dl3 - ca3 * d2l2[1]) / cb3
+        rest = rest + cb4 * (H[6] - ca3 * d2l2_4) / cb3
     l_c = (l4 - rest) / cc4
-    return jnp.stack([l_w, l2[0], l2[1], l_b, l_c])
+    return jnp.stack([loop_w(rho, D, rule, eta), l2_2, l2_4, l_b, l_c])
 
 
 def scaling(rho, D, d, eta):

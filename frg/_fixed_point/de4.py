@@ -15,28 +15,30 @@ z(0) = 1 is the normalisation (not an unknown); the constraint row is the flow o
 which fixes η. The stability matrix (Schur complement of η) is the linearised flow on
 the normalised subspace; θ_i = −eigenvalues, ν = 1/θ₁, ω = −θ₂.
 
-**Jacobians.** Each node's loops depend only on that node's ρ̃-derivatives
-D[f, node, j] (5 × 7 numbers), η and ρ̃ itself, so :func:`_node_loops` carries a custom
-JVP: ∂L/∂D, ∂L/∂η, ∂L/∂ρ̃ at every node (37 local directions) come from one batched
-evaluation, and any tangent (a column of the Newton Jacobian, a direction of
-the implicit-function derivative) is a contraction with them. The full Jacobian
-(5(M + 1) columns) thus costs one batched pass, not one per column. Tangents of the
-momentum rule (the regulator's parameters, d) go through the plain forward derivative;
-the local derivatives are differentiable once more (forward mode), which derivatives of
-the exponents in the regulator's parameter need (the derivative of the stability
-matrix; ``frg.pms(..., method="bisection")``; the default PMS for this truncation is
-Brent's method on plain solves, :attr:`pms_method`).
+**Jacobians.** Each node's momentum loops depend only on that node's φ-derivatives Φ
+(22 numbers, :func:`frg._fixed_point._de4_flow.field_data`) and η, so
+:func:`_node_series` carries a custom JVP: ∂/∂Φ and ∂/∂η at every node (23 local
+directions) come from one batched evaluation, and any tangent (a column of the Newton
+Jacobian, a direction of the implicit-function derivative) is a contraction with them.
+The full Jacobian (5(M + 1) columns) thus costs one batched pass, not one per column.
+The cheap rest (Φ from the ρ̃-derivatives, the projection, the loop of w) is
+differentiated by plain forward mode, as are tangents of the momentum rule (the
+regulator's parameters, d); the local derivatives are differentiable once more (forward
+mode), which derivatives of the exponents in the regulator's parameter need (the
+derivative of the stability matrix; ``frg.pms(..., method="bisection")``; the default
+PMS for this truncation is Brent's method on plain solves, :attr:`pms_method`).
 
 **Compilation.** The loops are a large traced graph (the 4-point function alone has 65
-vertices as λ-series). The engine evaluates the residual in two places of its search
-loop, the predictor test (value only, batched) and the Newton solve (value and the
-custom JVP above, one complex-step evaluation of the loops on 37 perturbed copies of
-every node), and takes the stability matrix from the Newton Jacobian at the root, so
-the loops are compiled twice per program (measured in docs/de4.md, "Cost").
+vertices as λ-series). The engine evaluates the residual inside the Newton solve only
+(value and the custom JVP above: one complex-step evaluation of the loops on 23
+perturbed copies of every node; :attr:`predictor_test` is off) and takes the stability
+matrix from the Newton Jacobian at the root, so the loops are compiled once per program
+(measured in docs/de4.md, "Cost").
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 import equinox as eqx
@@ -49,7 +51,7 @@ from .._flow._grid import _materialise
 from .._flow.regulators import AbstractRegulator
 from .._flow.threshold import momentum_rule
 from .._results import RESULTS
-from ._de4_flow import NF, DE4Rule, J, de4_rule, local_data, loops, scaling
+from ._de4_flow import NF, NPHI, DE4Rule, de4_rule, local_data, loops, scaling, series_loops
 from ._local import _zero
 from .de2 import DE2
 from .truncations import AbstractTruncation
@@ -64,51 +66,57 @@ _FROZEN = 1.0e3
 _H = 1e-30  # complex step: derivatives exact to rounding, values unchanged to O(_H²)
 
 
-def _local_derivatives(rho, D, rule: DE4Rule, eta):
-    """The loops L (5, nodes) and ∂L/∂D[g, ·, j] (g, j in row-major order), ∂L/∂η, ∂L/∂ρ̃
-    at every node (37, 5, nodes).
+def _local_derivatives(Phi, rule: DE4Rule, eta, config3, config4, n0):
+    """:func:`series_loops` (H (rows, nodes), h0 (n0,)) and their derivatives in the NPHI + 1
+    local directions (Φ rows, η) of every node: ∂H (k, rows, nodes), ∂h0 (k, n0).
 
-    Complex step: one evaluation of the loops on 37 copies of every node, copy k with
-    the imaginary perturbation i·_H of its k-th local datum (the loops are holomorphic
-    in them); ρ̃ = 0 is a fixed node (√(2ρ̃) is not smooth there): its ρ̃-derivative is 0."""
-    nk, m = NF * J, rho.shape[0]
-    k = nk + 2
-    e = jnp.eye(k, dtype=D.dtype)
+    Complex step: one evaluation of the loops on k copies of every node, copy j with
+    the imaginary perturbation i·_H of its j-th local datum (the loops are holomorphic
+    in them)."""
+    m, k = Phi.shape[1], NPHI + 1
+    e = jnp.eye(k, dtype=Phi.dtype)
     step = 1j * _H
-    on = jnp.repeat(jnp.where(rho > 0.0, 1.0, 0.0), k)
-    rho_c = jnp.repeat(rho, k) + step * on * jnp.tile(e[:, nk + 1], m)
-    dD = jnp.tile(e[:, :nk].reshape(k, NF, J).transpose(1, 0, 2), (1, m, 1))
-    D_c = jnp.repeat(D, k, axis=1) + step * dD
-    eta_c = eta + step * jnp.tile(e[:, nk], m)
-    L = loops(rho_c, D_c, rule, eta_c, n0=k)  # node-major: index n·k + copy
+    Phi_c = jnp.repeat(Phi, k, axis=1) + step * jnp.tile(e[:NPHI], (1, m))
+    eta_c = eta + step * jnp.tile(e[NPHI], m)
+    H, h0 = series_loops(Phi_c, rule, eta_c, config3, config4, n0 * k)  # node-major
     # the real parts are the unperturbed values (to O(_H²))
-    return L.real[:, ::k], (L.imag / _H).reshape(NF, m, k).transpose(2, 0, 1)
+    dH = (H.imag / _H).reshape(H.shape[0], m, k).transpose(2, 0, 1)
+    return (H.real[:, ::k], h0.real[::k]), (dH, (h0.imag / _H).reshape(n0, k).T)
 
 
-@jax.custom_jvp
-def _node_loops(rho, D, rule: DE4Rule, eta):
-    """The loop parts (5, nodes) of the flows (:func:`frg._fixed_point._de4_flow.loops`)."""
-    return loops(rho, D, rule, eta)
+@partial(jax.custom_jvp, nondiff_argnums=(3, 4, 5))
+def _node_series(Phi, rule: DE4Rule, eta, config3, config4, n0):
+    """:func:`frg._fixed_point._de4_flow.series_loops` with a node-local JVP."""
+    return series_loops(Phi, rule, eta, config3, config4, n0)
 
 
-def _node_loops_jvp(primals, tangents):
-    rho, D, rule, eta = primals
-    t_rho, t_D, t_rule, t_eta = tangents
-    m = rho.shape[0]
-    out, dL = _local_derivatives(rho, D, rule, eta)  # one evaluation gives both
-    tan = jnp.zeros_like(out)
-    if not _zero(t_D):
-        tan = tan + jnp.einsum("gjfn,gnj->fn", dL[: NF * J].reshape(NF, J, NF, m), t_D)
+def _node_series_jvp(config3, config4, n0, primals, tangents):
+    Phi, rule, eta = primals
+    t_Phi, t_rule, t_eta = tangents
+    (H, h0), (dH, dh0) = _local_derivatives(Phi, rule, eta, config3, config4, n0)
+    tH, th0 = jnp.zeros_like(H), jnp.zeros_like(h0)
+    if not _zero(t_Phi):
+        tH = tH + jnp.einsum("krn,kn->rn", dH[:NPHI], t_Phi)
+        th0 = th0 + jnp.einsum("kn,kn->n", dh0[:NPHI], t_Phi[:, :n0])
     if not _zero(t_eta):
-        tan = tan + dL[NF * J] * t_eta
-    if not _zero(t_rho):
-        tan = tan + dL[NF * J + 1] * t_rho[None, :]
+        tH, th0 = tH + dH[NPHI] * t_eta, th0 + dh0[NPHI] * t_eta
     if not all(_zero(t) for t in jax.tree_util.tree_leaves(t_rule)):
-        tan = tan + jax.jvp(lambda rr: loops(rho, D, rr, eta), (rule,), (_materialise(t_rule),))[1]
-    return out, tan
+        tr = jax.jvp(
+            lambda rr: series_loops(Phi, rr, eta, config3, config4, n0),
+            (rule,),
+            (_materialise(t_rule),),
+        )[1]
+        tH, th0 = tH + tr[0], th0 + tr[1]
+    return (H, h0), (tH, th0)
 
 
-_node_loops.defjvp(_node_loops_jvp, symbolic_zeros=True)
+_node_series.defjvp(_node_series_jvp, symbolic_zeros=True)
+
+
+def _node_loops(rho, D, rule: DE4Rule, eta):
+    """The loop parts (5, nodes) of the flows (:func:`frg._fixed_point._de4_flow.loops`),
+    with the node-local JVP of the momentum loops."""
+    return loops(rho, D, rule, eta, series=_node_series)
 
 
 class _Context(eqx.Module):
