@@ -231,6 +231,7 @@ def test_power_law_regulator_runs_with_zero_mode_as_background():
     assert np.all(np.isfinite(np.asarray(w))) and np.max(np.abs(np.asarray(w).sum((1, 2)))) < 1e-12
 
 
+@pytest.mark.slow
 def test_sweep_cascade_matches_compare_and_resumes(tmp_path, capsys):
     """`frg sweep cascade` (jit(vmap) over m2) = `compare_cascade` point by point."""
     argv = ["sweep", "cascade", "--d", "2", "--lattice", "8", "--layers", "16", "--lam", "3"]

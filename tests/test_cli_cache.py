@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -24,6 +26,7 @@ def _frg(args, cache_home, **env):
     return json.loads(out.stdout)
 
 
+@pytest.mark.slow
 def test_cli_fills_and_reuses_the_compilation_cache(tmp_path):
     # every compile is cached here (JAX's default threshold is 1 s of compile)
     env = {"JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}

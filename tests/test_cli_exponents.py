@@ -32,6 +32,7 @@ def test_cli_exponents_bad_input(capsys):
     assert rc == 2 and "d must lie" in out["error"]
 
 
+@pytest.mark.slow
 def test_cli_exponents_de2_matches_api(capsys):
     # `frg exponents --truncation de2` goes through frg.critical_exponents with frg.DE2
     import frg
@@ -52,6 +53,7 @@ def test_cli_exponents_de2_matches_api(capsys):
     assert res["M"] == 16 and res["compile_seconds"] > 0 and res["solve_seconds"] > 0
 
 
+@pytest.mark.slow
 def test_sweep_exponents_reproduces_published_lpa_and_resumes(tmp_path, capsys):
     argv = ["sweep", "exponents", "--param", "N=1,2", "--out", str(tmp_path), "--json"]
     assert main(argv) == 0

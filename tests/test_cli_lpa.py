@@ -68,6 +68,7 @@ def test_flow_out_round_trips_the_flow(capsys, tmp_path):
     assert res["U"].shape == (5, 32)
 
 
+@pytest.mark.slow
 def test_quickstart_out_round_trips(capsys, tmp_path):
     rc, d = _json(capsys, ["quickstart", "--grid", "32", "--out", str(tmp_path), "--json"])
     assert rc == 0 and d["status"] == "success"

@@ -42,6 +42,7 @@ def _functions(grid=10, length=0.3, with_w=True):
     return rho, jnp.asarray(dm), F.local_data(jnp.asarray(dm), X)
 
 
+@pytest.mark.slow
 def test_frozen_w_flow_is_the_de2_flow():
     """W's = 0: ∂_t w and ∂_t z equal the hand-derived O(∂²) flow pointwise."""
     reg, d, eta = frg.Wetterich(a=2.0), 3.0, 0.04
@@ -156,7 +157,7 @@ def _few_nodes(rule, ys):
 @pytest.mark.parametrize(
     "config, orders",
     [
-        (F._E1, (0, 2, 4)),
+        pytest.param(F._E1, (0, 2, 4), marks=pytest.mark.slow),
         pytest.param(F.CONFIG3, (2, 4), marks=pytest.mark.validation),
         pytest.param(F.CONFIG4, (4,), marks=pytest.mark.validation),
     ],

@@ -81,6 +81,7 @@ def test_epsilon_expansion_slope():
         np.testing.assert_allclose(richardson, (N + 2) / (4 * (N + 8)), rtol=0.03)
 
 
+@pytest.mark.slow
 def test_table_vmap_matches_pointwise():
     tab = exponents_table(frg.Litim(), [1.0, 4.0], [3.0, 3.5])
     assert tab.nu.shape == (2, 2)
@@ -114,6 +115,7 @@ def test_lpa_prime_litim():
     np.testing.assert_allclose(float(ex.eta), eta, rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_grad_nu_wrt_regulator_parameter():
     # a small grid keeps the (separately compiled) gradient program cheap
     tr = frg.LPA(M=32, L=12.0)
@@ -193,6 +195,7 @@ def test_taylor_truncation_converges_to_full_function():
     assert abs(float(ex.nu) - 0.6495617739) < 1.1e-3
 
 
+@pytest.mark.slow
 def test_lpa_prime_exponential_regulator():
     # LPA' with a regulator of non-compact support (m_{2,2} by quadrature, linear in η).
     # Our values on the M = 40 grid (not checked against published digits).

@@ -85,6 +85,7 @@ def test_correlation_length_high_T_small():
     assert 0.3 < xi < 2.0
 
 
+@pytest.mark.slow
 def test_correlation_length_continuous_at_tc():
     # One estimator at every T: ξ(T_c − 1e-4) and ξ(T_c + 1e-4) agree within their errors,
     # and ξ/L at T_c is near its L → ∞ limit 0.9050 (Salas & Sokal, J. Stat. Phys. 98, 551
@@ -114,6 +115,7 @@ def test_bad_input(kw, name):
         I.swendsen_wang(**kw)
 
 
+@pytest.mark.slow
 def test_cli_ising_json(capsys, tmp_path):
     import json
 
@@ -172,6 +174,7 @@ def test_packed_layout_round_trip(chains, L):
     np.testing.assert_allclose(m[:chains], m0, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("T", [2.0, 2.5])
 def test_packed_L64_against_onsager_yang(T):
     # ξ(2.0) ≈ 1, ξ(2.5) ≈ 2 ≪ 64: the finite-L corrections to Yang's m₀ are exponentially

@@ -190,6 +190,7 @@ def test_vmap_size_mapped_equals_vmapped():
             sweep(_fn, params, chunk_size=7, progress=False, vmap_size=bad)
 
 
+@pytest.mark.slow
 def test_exponent_sweep_on_two_host_devices_finishes_and_matches_one_device(tmp_path):
     # optimistix/lineax inside: no shard_map; a batched vmap of the LU solves deadlocks
     # in jaxlib's batched LAPACK kernel with one host device per core, so the
