@@ -67,9 +67,8 @@ def _node_integrals(consts, r, loc, eta):
 _integrals = node_local(_node_integrals)
 
 
-def de2_flow(rho, dmat, rule: MomentumRule, d, w, z, eta, *, frozen_z: bool = False, bc=False):
-    """Right-hand sides ``(∂_t w, ∂_t z)`` at the collocation nodes ``rho`` (``∂_t z`` is
-    ``None`` when ``frozen_z``, where z ≡ 1 and the flow is the LPA one); ``bc``: the
+def de2_flow(rho, dmat, rule: MomentumRule, d, w, z, eta, *, bc=False):
+    """Right-hand sides ``(∂_t w, ∂_t z)`` at the collocation nodes ``rho``; ``bc``: the
     last node with the large-field relations for w'' and z'' (:func:`second_derivative`)."""
     pw, pz, _ = asymptotic_powers(d, eta)
     w1 = dmat @ w
@@ -79,7 +78,5 @@ def de2_flow(rho, dmat, rule: MomentumRule, d, w, z, eta, *, frozen_z: bool = Fa
     loc = jnp.stack([w, w1, w2, z, z1, z2], axis=1)
     ints = _integrals((rule, jnp.asarray(d, dtype=float)), rho, loc, eta)
     f_w = (eta - 2.0) * w + (d - 2.0 + eta) * rho * w1 + ints[:, 0]
-    if frozen_z:
-        return f_w, None
     f_z = eta * z + (d - 2.0 + eta) * rho * z1 + ints[:, 1]
     return f_w, f_z

@@ -463,8 +463,6 @@ def series_loops(Phi, rule: DE4Rule, eta, config3=CONFIG3, config4=CONFIG4, n0=1
     if _coeffs(config4)[1] != 0.0:  # the 4-point projection needs ∂_φ of the 3-point
         dl3 = along(_l3)(Phi, rule, eta, config3)[1]
         return jnp.stack(rows + [dl3]), dl3[:n0]
-    if n0 == 0:
-        return jnp.stack(rows), jnp.zeros((0,), rows[0].dtype)
     eta0 = eta[:n0] if jnp.ndim(eta) else eta
     return jnp.stack(rows), along(_l3)(Phi[:, :n0], rule, eta0, config3)[1]
 
