@@ -134,15 +134,15 @@ def test_interacting_recovered_and_converges_in_layers(d, size, m2, lam, n):
 @pytest.mark.slow
 def test_cli_learn_action(tmp_path, capsys):
     path = tmp_path / "x.npz"
-    np.savez(path, samples=gaussian_samples(0.5, 4000))
+    np.savez(path, samples=gaussian_samples(0.5, 16000))
     argv = ["learn-action", "--d", "2", "--lattice", "8", "--samples", str(path)]
-    argv += ["--layers", "8", "--bins", "20", "--json", "--out", str(tmp_path / "o")]
+    argv += ["--layers", "8", "--bins", "30", "--json", "--out", str(tmp_path / "o")]
     assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out["fitted"]) == {"m2", "lam"} and out["layers"] == 8
     assert out["continuum"]["layers"] == "continuum" and len(out["loss"]) >= 1
     back = frg.load(tmp_path / "o")
-    assert back.summary["fitted"] == out["fitted"] and back["samples"].shape == (4000, 8, 8)
+    assert back.summary["fitted"] == out["fitted"] and back["samples"].shape == (16000, 8, 8)
 
 
 @pytest.mark.parametrize(

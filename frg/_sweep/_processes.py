@@ -116,7 +116,7 @@ def init_processes(
 
 
 #: per-process bookkeeping of the joined group: heartbeat timeout, sweeps started (for
-#: distinct key names), the heartbeat thread
+#: distinct key names), the heartbeat thread, when each process's beat counter last moved
 _GROUP: dict = {}
 
 
@@ -146,9 +146,11 @@ def finish_processes(timeout: float = 10.0) -> None:
     """Leave the group joined with :func:`init_processes` (``jax.distributed.shutdown``).
 
     Process 0 hosts the coordination service: it first waits until the other processes
-    have left (their ``frg-exit`` key, then their disconnection), at most ``timeout``
-    seconds after the last of them was heard from, so that none loses the service while
-    it still shuts down.
+    have left (their ``frg-exit`` key, then their disconnection), so that none loses the
+    service while it still shuts down. A process silent for ``timeout`` seconds, or for
+    the group's ``heartbeat_timeout`` if shorter, counts as gone (silent since the last
+    beat any watch of this process saw: one found dead during a sweep is not waited for
+    again).
     """
     state = _state()
     if state.client is None:
@@ -161,12 +163,12 @@ def finish_processes(timeout: float = 10.0) -> None:
         with contextlib.suppress(JaxRuntimeError):
             client.key_value_set(f"frg-exit/{pid}", "1")
     else:
-        watch = _Watch(client, n, _GROUP.get("heartbeat_timeout", 30))
+        watch = _Watch(client, n, min(timeout, _GROUP.get("heartbeat_timeout", 30)))
         others = set(range(1, n))
         while others:
             try:
                 others -= set(_ids(client, "frg-exit/"))
-                others -= set(watch.stale(others, timeout))
+                others -= set(watch.stale(others))
             except JaxRuntimeError:
                 break
             time.sleep(_POLL)
@@ -189,7 +191,8 @@ class _Watch:
 
     def __init__(self, client, n: int, timeout: float):
         self.client, self.n, self.timeout = client, n, timeout
-        self.seen: dict[int, tuple[int, float]] = {}
+        # shared by every watch of the joined group: when each counter last moved
+        self.seen: dict[int, tuple[int, float]] = _GROUP.setdefault("seen", {})
 
     def stale(self, among, timeout: float | None = None) -> list[int]:
         """Processes of ``among`` whose counter has not moved for ``timeout`` seconds."""
