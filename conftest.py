@@ -32,6 +32,10 @@ import pytest
 
 jax.config.update("jax_enable_x64", True)
 os.environ["FRG_JAX_CACHE"] = "0"
+# Tracing large programs allocates millions of short-lived objects; the default
+# generation-0 threshold (700) runs the cyclic collector thousands of times per compile.
+gc.freeze()
+gc.set_threshold(50_000, 20, 20)
 
 _OWN_CACHE = None  # the directory this (controlling) process created
 if not os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("JAX_COMPILATION_CACHE_DIR"):

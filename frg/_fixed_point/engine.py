@@ -682,8 +682,9 @@ _WHICH = ("nu", "eta", "omega")
 
 
 def _pms_value(truncation, family, N, d, start, which):
-    """a ↦ (X(a), dX/da): the fixed point from ``start`` (a solution at a nearby a), X
-    differentiated through it (implicit function theorem, eigenvalue perturbation)."""
+    """a ↦ (dX/da, (a, X(a), Exponents)): the fixed point from ``start`` (a solution at a
+    nearby a), X differentiated through it (implicit function theorem, eigenvalue
+    perturbation)."""
 
     def value(a):
         ex = _solve(truncation, family(a), N, d, 8, 4, g=start, direct=True)
@@ -692,33 +693,37 @@ def _pms_value(truncation, family, N, d, start, which):
     def val_grad(a):  # forward mode: one scalar parameter
         a = jnp.asarray(a, dtype=float)
         x, g, ex = jax.jvp(value, (a,), (jnp.ones_like(a),), has_aux=True)
-        return x, g, ex
+        return g, (a, x, g, ex)
 
     return val_grad
 
 
 @eqx.filter_jit
-def _pms_ends(truncation, family, N, d, start, which, ends):
-    val_grad = _pms_value(truncation, family, N, d, start, which)
-    return jax.vmap(lambda a: val_grad(a)[1])(ends)
+def _pms_point(truncation, family, N, d, start, which, a):
+    """dX/da at one a (the bracket's ends)."""
+    return _pms_value(truncation, family, N, d, start, which)(a)[0]
 
 
 @eqx.filter_jit
 def _pms_solve(truncation, family, N, d, start, which, lo, hi, flip, tol, max_steps):
+    """Bisection on dX/da. The reported point is the last one evaluated (inside the final
+    bracket), read from the root finder's aux: X, dX/da and the exponents there need no
+    further evaluation (one copy of the differentiated solve in the program)."""
     val_grad = _pms_value(truncation, family, N, d, start, which)
     solver = optx.Bisection(rtol=tol, atol=tol, flip=flip)
     sol = optx.root_find(
-        lambda a, _: val_grad(a)[1],
+        lambda a, _: val_grad(a),
         solver,
         0.5 * (lo + hi),
+        has_aux=True,
         options={"lower": lo, "upper": hi},
         max_steps=max_steps,
         throw=False,
     )
-    x, g, ex = val_grad(sol.value)
+    a, x, g, ex = sol.aux
     ok = sol.result == optx.RESULTS.successful
     result = RESULTS.where(ok, ex.result, RESULTS.pms_failed)
-    return PMS(sol.value, x, g, ex, sol.stats["num_steps"], result)
+    return PMS(a, x, g, ex, sol.stats["num_steps"], result)
 
 
 def _pms_brent(truncation, family, N, d, which, lo, hi, tol, max_steps) -> PMS:
@@ -853,7 +858,8 @@ def pms(
         )
     start = mid.fixed_point.params
     g0, g1 = (
-        float(x) for x in _pms_ends(truncation, family, NN, dd, start, which, jnp.asarray([lo, hi]))
+        float(_pms_point(truncation, family, NN, dd, start, which, jnp.asarray(a)))
+        for a in (lo, hi)
     )
     if not np.sign(g0) * np.sign(g1) < 0:
         raise ValueError(
