@@ -13,9 +13,10 @@ re-attachment of derivatives.
   via ``optimistix.root_find`` (stopping at |F| < ftol) plus a damped fall-back costs
   ~1.8× the damped solver with ``ftol`` (per-call overhead of the extra solve), so the
   damped solver is used for every step.
-* ``attach_implicit(fun, x_star, args)``: the root x* (value unchanged) with the
+* ``attach_implicit(fun, x_star, args, J=None)``: the root x* (value unchanged) with the
   derivative w.r.t. ``args`` given by the implicit function theorem,
-  dx/dθ = −J⁻¹ ∂F/∂θ; J is computed only when differentiated (``jax.custom_jvp``).
+  dx/dθ = −J⁻¹ ∂F/∂θ (``jax.custom_jvp``), with J the Jacobian Newton's solver left at
+  the root, so the differentiated program holds no second one.
 
 Newton inputs are cut from the autodiff graph (``stop_gradient``): no Newton iterate
 is differentiated. The IFT is attached once, at the target, because the fixed-point
@@ -99,13 +100,17 @@ def newton(fun, x0, args, *, tol=1e-12, maxiter=60, ftol=None, max_its=None):
     return sol.value, _norm(info.residual), sol.stats["num_steps"], info.jac.as_matrix()
 
 
-def attach_implicit(fun, x_star, args):
+def attach_implicit(fun, x_star, args, J=None):
     """``x_star`` (value unchanged) with tangent ``−J⁻¹ ∂F/∂args · d args``.
 
-    The Jacobian is formed only when differentiated (``jax.custom_jvp``), so a caller
-    that builds J at the root anyway (the stability matrix) pays for it once.
+    ``J``: the Jacobian of ``fun`` at ``x_star`` if the caller has it (``newton`` returns
+    it), so the differentiated program does not contain a second one; otherwise it is
+    formed only when differentiated (``jax.custom_jvp``).
     """
-    return _attached(fun, lax.stop_gradient(x_star), args)
+    xs = lax.stop_gradient(x_star)
+    if J is None:
+        return _attached(fun, xs, args)
+    return _attached_with(fun, xs, args, lax.stop_gradient(J))
 
 
 @partial(jax.custom_jvp, nondiff_argnums=(0,))
@@ -118,5 +123,18 @@ def _attached_jvp(fun, primals, tangents):
     xs, a = primals
     _, da = tangents
     J = jax.jacfwd(fun)(xs, a)
+    _, dF = jax.jvp(lambda aa: fun(xs, aa), (a,), (da,))
+    return xs, -jnp.linalg.solve(J, dF)
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _attached_with(fun, xs, args, J):
+    return xs
+
+
+@_attached_with.defjvp
+def _attached_with_jvp(fun, primals, tangents):
+    xs, a, J = primals
+    _, da, _ = tangents
     _, dF = jax.jvp(lambda aa: fun(xs, aa), (a,), (da,))
     return xs, -jnp.linalg.solve(J, dF)

@@ -416,7 +416,7 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
     ok_conv = nrm < ACCEPT
     ctx = truncation.prepare(regulator, d)
     # value p; derivative w.r.t. (regulator, N, d) by the implicit function theorem
-    p = attach_implicit(fun, p, (ctx, N, d))
+    p = attach_implicit(fun, p, (ctx, N, d), jw)
     A = _stability_at_root(truncation, jw, p, ctx, N, d)
     th, W = _eigs(k, A)
     n_rel = jnp.sum(th.real > 1e-8)
