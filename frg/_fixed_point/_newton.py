@@ -13,7 +13,7 @@ re-attachment of derivatives.
   via ``optimistix.root_find`` (stopping at |F| < ftol) plus a damped fall-back costs
   ~1.8× the damped solver with ``ftol`` (per-call overhead of the extra solve), so the
   damped solver is used for every step.
-* ``attach_implicit(fun, x_star, args, J=None)``: the root x* (value unchanged) with the
+* ``attach_implicit(fun, x_star, args, J)``: the root x* (value unchanged) with the
   derivative w.r.t. ``args`` given by the implicit function theorem,
   dx/dθ = −J⁻¹ ∂F/∂θ (``jax.custom_jvp``), with J the Jacobian Newton's solver left at
   the root, so the differentiated program holds no second one.
@@ -100,40 +100,22 @@ def newton(fun, x0, args, *, tol=1e-12, maxiter=60, ftol=None, max_its=None):
     return sol.value, _norm(info.residual), sol.stats["num_steps"], info.jac.as_matrix()
 
 
-def attach_implicit(fun, x_star, args, J=None):
+def attach_implicit(fun, x_star, args, J):
     """``x_star`` (value unchanged) with tangent ``−J⁻¹ ∂F/∂args · d args``.
 
-    ``J``: the Jacobian of ``fun`` at ``x_star`` if the caller has it (``newton`` returns
-    it), so the differentiated program does not contain a second one; otherwise it is
-    formed only when differentiated (``jax.custom_jvp``).
+    ``J``: the Jacobian of ``fun`` at ``x_star``, as :func:`newton` returns it, so a
+    differentiated program holds no second Jacobian of ``fun``.
     """
-    xs = lax.stop_gradient(x_star)
-    if J is None:
-        return _attached(fun, xs, args)
-    return _attached_with(fun, xs, args, lax.stop_gradient(J))
+    return _attached(fun, lax.stop_gradient(x_star), args, lax.stop_gradient(J))
 
 
 @partial(jax.custom_jvp, nondiff_argnums=(0,))
-def _attached(fun, xs, args):
+def _attached(fun, xs, args, J):
     return xs
 
 
 @_attached.defjvp
 def _attached_jvp(fun, primals, tangents):
-    xs, a = primals
-    _, da = tangents
-    J = jax.jacfwd(fun)(xs, a)
-    _, dF = jax.jvp(lambda aa: fun(xs, aa), (a,), (da,))
-    return xs, -jnp.linalg.solve(J, dF)
-
-
-@partial(jax.custom_jvp, nondiff_argnums=(0,))
-def _attached_with(fun, xs, args, J):
-    return xs
-
-
-@_attached_with.defjvp
-def _attached_with_jvp(fun, primals, tangents):
     xs, a, J = primals
     _, da, _ = tangents
     _, dF = jax.jvp(lambda aa: fun(xs, aa), (a,), (da,))
