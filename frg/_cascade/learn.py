@@ -102,21 +102,20 @@ class MeanFieldHistogram(eqx.Module):
     volume: int = eqx.field(static=True)
 
     def drop_block(self, j: int) -> MeanFieldHistogram:
-        """The same histogram without block ``j`` (a jackknife sample; same bins, and the
-        same strongly typed dtypes, so the fit's compiled program serves every refit: a
-        weakly typed ``sigma`` compiled the L-BFGS program a second time)."""
+        """The same histogram without block ``j`` (a jackknife sample; same bins)."""
         counts = self.counts - self.block_counts[j]
         N = jnp.sum(counts)
         safe = jnp.maximum(counts, 1)
-        new = (
-            counts,
-            self.used & (counts > 0),
-            -jnp.log(safe / (N * jnp.diff(self.edges))) / self.volume,
-            jnp.sqrt(2.0 * self.tau_int / safe) / self.volume,
+        return eqx.tree_at(
+            lambda h: (h.counts, h.used, h.y, h.sigma),
+            self,
+            (
+                counts,
+                self.used & (counts > 0),
+                -jnp.log(safe / (N * jnp.diff(self.edges))) / self.volume,
+                jnp.sqrt(2.0 * self.tau_int / safe) / self.volume,
+            ),
         )
-        old = (self.counts, self.used, self.y, self.sigma)
-        new = tuple(a.astype(b.dtype) for a, b in zip(new, old, strict=True))
-        return eqx.tree_at(lambda h: (h.counts, h.used, h.y, h.sigma), self, new)
 
 
 @x64
@@ -199,7 +198,9 @@ def mean_field_histogram(
         y=jnp.asarray(y),
         sigma=jnp.asarray(sigma),
         block_counts=jnp.asarray(block_counts),
-        tau_int=jnp.asarray(tau_int),
+        # float64, not weakly typed: the jackknife's sigma (drop_block) derives from it
+        # and must match the fit's, or the fit's program compiles a second time
+        tau_int=jnp.asarray(tau_int, dtype=jnp.float64),
         volume=volume,
     )
 

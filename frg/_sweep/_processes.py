@@ -194,9 +194,8 @@ class _Watch:
         # shared by every watch of the joined group: when each counter last moved
         self.seen: dict[int, tuple[int, float]] = _GROUP.setdefault("seen", {})
 
-    def stale(self, among, timeout: float | None = None) -> list[int]:
-        """Processes of ``among`` whose counter has not moved for ``timeout`` seconds."""
-        timeout = self.timeout if timeout is None else timeout
+    def stale(self, among) -> list[int]:
+        """Processes of ``among`` whose counter has not moved for ``self.timeout`` seconds."""
         now = time.monotonic()
         beats = _ids(self.client, "frg-beat/")
         out = []
@@ -205,7 +204,7 @@ class _Watch:
             last = self.seen.get(q)
             if last is None or last[0] != count:
                 self.seen[q] = (count, now)
-            elif now - last[1] > timeout:
+            elif now - last[1] > self.timeout:
                 out.append(q)
         return out
 
