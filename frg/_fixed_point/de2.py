@@ -178,11 +178,11 @@ class DE2(AbstractTruncation):
         return w, z, y, params[-1]
 
     def fields(self, params, regulator, N, d) -> dict:
-        """The fixed-point functions on the grid: ``rho``, ``w`` (= u'), ``z``, ``y``, ``eta``."""
-        tr = self.for_inputs(N, d)
-        rho, _, e = tr._grid(tr.prepare(regulator, d), N)
-        w, z, y, eta = tr._unpack(params, e)
-        return {"rho": rho, "w": w, "z": z, "y": y, "eta": eta}
+        """The fixed-point functions on the grid: ``rho``, ``w`` (= u'), ``z``, ``y``, ``eta``.
+
+        One compiled program per truncation and grid (called eagerly, the grid, the
+        momentum rule and the unpacking would compile ~100 small programs)."""
+        return _fields(self.for_inputs(N, d), params, regulator, N, d)
 
     # ---------------------------------------------------------------- contract
     def initial_guesses(self, regulator, N, d):
@@ -238,8 +238,10 @@ class DE2(AbstractTruncation):
             r0 = r0 - (row @ w) / (row @ dw)
         return jnp.where(has, r0, 0.0)
 
+    @eqx.filter_jit
     def potential(self, params, regulator, N, d, rho):
-        """u(ρ̃) = w(ρ̃) (barycentric interpolation of the nodal values)."""
+        """u(ρ̃) = w(ρ̃) (barycentric interpolation of the nodal values); one compiled
+        program per truncation and grid, as :meth:`fields`."""
         nodes, _, _ = self._grid(self.prepare(regulator, d), N)
         j = np.arange(self._m)
         bw = jnp.asarray((-1.0) ** j * np.where((j == 0) | (j == self.grid), 0.5, 1.0))
@@ -249,3 +251,10 @@ class DE2(AbstractTruncation):
     def nodes(self, params, context, N, d):
         w = params[: self._m]
         return jnp.sum(jnp.sign(w[:-1]) * jnp.sign(w[1:]) < 0)
+
+
+@eqx.filter_jit
+def _fields(tr, params, regulator, N, d):
+    rho, _, e = tr._grid(tr.prepare(regulator, d), N)
+    w, z, y, eta = tr._unpack(params, e)
+    return {"rho": rho, "w": w, "z": z, "y": y, "eta": eta}

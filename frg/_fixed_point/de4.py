@@ -211,9 +211,10 @@ class DE4(AbstractTruncation):
         ws = params[2 * m - 1 : 5 * m - 1].reshape(3, m)
         return jnp.concatenate([w[None], z[None], ws]), params[-1]
 
+    @eqx.filter_jit
     def fields(self, params, regulator, N, d) -> dict:
         """The fixed-point functions on the grid: ``rho``, ``w``, ``z``, ``wa``, ``wb``,
-        ``wc`` and ``eta``."""
+        ``wc`` and ``eta`` (one compiled program per truncation and grid)."""
         de2 = self._de2()  # the grid needs ℓ₂^d(0) only, not the O(∂⁴) momentum rule
         rho = de2._grid(de2.prepare(regulator, d), N)[0]
         F, eta = self._unpack(params)

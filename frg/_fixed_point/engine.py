@@ -457,6 +457,9 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
 
 
 _solve_jit = eqx.filter_jit(_solve)
+#: θ returned by default (critical_exponents) and by pms, whose concrete solves share
+#: critical_exponents' compiled program (n_theta is a static argument)
+_N_THETA = 6
 
 
 def _raise(out, throw: bool):
@@ -541,7 +544,7 @@ def critical_exponents(
     d=3.0,
     truncation: AbstractTruncation | None = None,
     steps: int = 8,
-    n_theta: int = 6,
+    n_theta: int = _N_THETA,
     throw: bool = False,
 ) -> Exponents:
     """Wilson–Fisher fixed point and critical exponents of the O(N) model.
@@ -687,7 +690,7 @@ def _pms_value(truncation, family, N, d, start, which):
     perturbation)."""
 
     def value(a):
-        ex = _solve(truncation, family(a), N, d, 8, 4, g=start, direct=True)
+        ex = _solve(truncation, family(a), N, d, 8, _N_THETA, g=start, direct=True)
         return getattr(ex, which), ex
 
     def val_grad(a):  # forward mode: one scalar parameter
@@ -734,7 +737,7 @@ def _pms_brent(truncation, family, N, d, which, lo, hi, tol, max_steps) -> PMS:
 
     def solve(a):
         if a not in seen:
-            ex = _solve_jit(truncation, _as_arrays(family(a)), N, d, 8, 4)
+            ex = _solve_jit(truncation, _as_arrays(family(a)), N, d, 8, _N_THETA, adaptive=True)
             x = float(getattr(ex, which))
             if not (bool(ex.result == RESULTS.successful) and np.isfinite(x)):
                 raise ValueError(
@@ -845,12 +848,16 @@ def pms(
     _validate.integer("max_steps", max_steps, 3, 10_000)
     for a in (lo, 0.5 * (lo + hi), hi):
         _check_inputs(truncation, family(a), N, d)
-    NN, dd = jnp.asarray(float(N)), jnp.asarray(float(d))
+    # the argument types and static arguments of critical_exponents: the concrete solves
+    # below (midpoint, Brent's evaluations) run the program it compiles
+    NN, dd = as_float64(float(N)), as_float64(float(d))
     if method == "brent":
         out = _pms_brent(truncation, family, NN, dd, which, lo, hi, tol or 1e-4, max_steps)
         return _raise(out, throw)
     tol = 1e-8 if tol is None else tol
-    mid = _solve_jit(truncation, _as_arrays(family(0.5 * (lo + hi))), NN, dd, 8, 4)
+    mid = _solve_jit(
+        truncation, _as_arrays(family(0.5 * (lo + hi))), NN, dd, 8, _N_THETA, adaptive=True
+    )
     if not bool(mid.result == RESULTS.successful):
         raise ValueError(
             f"no Wilson–Fisher fixed point at the bracket's midpoint a = {0.5 * (lo + hi)}: "
