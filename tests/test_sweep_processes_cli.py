@@ -15,11 +15,11 @@ import pytest
 from tests.test_sweep_processes import REPO, _chunks, _env
 
 
-def _cli(argv, timeout=400):
+def _cli(argv, timeout=400, **env):
     out = subprocess.run(
         [sys.executable, "-m", "frg.cli", *argv, "--json"],
         cwd=REPO,
-        env=_env(),
+        env=_env(**env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -47,8 +47,18 @@ def _chunk_bytes(out: Path) -> dict[str, dict[str, bytes]]:
     ids=["flow", "exponents"],
 )
 def test_two_processes_equal_one_process_bit_for_bit(tmp_path, argv):
-    two = _cli(["sweep", *argv, "--out", str(tmp_path / "two"), "--processes", "2"])
-    one = _cli(["sweep", *argv, "--out", str(tmp_path / "one")])
+    # a compilation cache of this test's own: process 0 of the two writes the chunk
+    # program to it (the local processes run equinox's checks without host callbacks, as
+    # `frg` itself; with callbacks JAX caches nothing), and the one-process run reads it
+    cache = tmp_path / "cache"
+    two = _cli(
+        ["sweep", *argv, "--out", str(tmp_path / "two"), "--processes", "2"],
+        JAX_COMPILATION_CACHE_DIR=str(cache),
+    )
+    assert any(p.name.startswith("jit__chunk") for p in cache.iterdir())
+    one = _cli(
+        ["sweep", *argv, "--out", str(tmp_path / "one")], JAX_COMPILATION_CACHE_DIR=str(cache)
+    )
     assert two["processes"] == 2 and one["processes"] == 1
     assert two["status"] == one["status"] == "success" and two["failed"] == one["failed"] == 0
     assert two["results"] == one["results"]  # JSON floats round-trip exactly

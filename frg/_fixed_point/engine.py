@@ -621,9 +621,11 @@ def exponents_table(
     own ``result``.
 
     Example:
-        >>> tab = frg.exponents_table(frg.Litim(), [1, 2, 3], [2.8, 3.0])
+        >>> tab = frg.exponents_table(frg.Litim(), [1, 4], [3.0, 3.5])
         >>> tab.nu.shape
-        (3, 2)
+        (2, 2)
+        >>> round(float(tab.nu[0, 0]), 10)  # N = 1, d = 3
+        0.6495617739
     """
     Ns = np.asarray(Ns, dtype=float)
     ds = np.asarray(ds, dtype=float)
@@ -895,9 +897,9 @@ def plot_nu_vs_d(regulator=None, Ns=(1, 2, 3, 4, 10, 100), ds=None, *, path=None
     Returns ``(fig, table)``; saves the figure to ``path`` if given.
 
     Example:
-        >>> fig, tab = frg.plot_nu_vs_d(Ns=(1, 2, 3), ds=[2.8, 3.0])
+        >>> fig, tab = frg.plot_nu_vs_d(Ns=(1, 4), ds=[3.0, 3.5])
         >>> tab.nu.shape
-        (3, 2)
+        (2, 2)
     """
     import matplotlib
 

@@ -414,10 +414,18 @@ def _chunk_key(c):
 def worker_main(spec: str) -> int:
     """One of the local processes of ``frg sweep ... --processes P`` (``spec``: the
     parsed options as JSON, with this process's coordinator, count and id; the
-    compilation cache of the launching command comes in ``JAX_COMPILATION_CACHE_DIR``)."""
+    compilation cache of the launching command comes in ``JAX_COMPILATION_CACHE_DIR``).
+
+    The CLI owns this process as it owns ``frg`` itself (:func:`frg.cli.console`):
+    float64, and equinox's run-time checks without host callbacks, so that the compiled
+    chunk program can be written to and read from that cache (with the checks raising
+    through a callback, JAX caches none of the solves)."""
     import jax
 
-    jax.config.update("jax_enable_x64", True)  # the CLI owns its process
+    from . import _error_checks_without_callbacks
+
+    _error_checks_without_callbacks()
+    jax.config.update("jax_enable_x64", True)
     args = argparse.Namespace(**json.loads(spec))
     args._module = importlib.import_module(f"frg.cli.{args.target}")
     args._run = _run_sweep
