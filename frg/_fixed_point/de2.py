@@ -255,6 +255,7 @@ class DE2(AbstractTruncation):
 
 @eqx.filter_jit
 def _fields(tr, params, regulator, N, d):
+    # DE2.fields: ``for_inputs`` (which reads N's value) stays outside, so N may be an array
     rho, _, e = tr._grid(tr.prepare(regulator, d), N)
     w, z, y, eta = tr._unpack(params, e)
     return {"rho": rho, "w": w, "z": z, "y": y, "eta": eta}

@@ -457,9 +457,16 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
 
 
 _solve_jit = eqx.filter_jit(_solve)
-#: θ returned by default (critical_exponents) and by pms, whose concrete solves share
-#: critical_exponents' compiled program (n_theta is a static argument)
+#: θ returned by default (critical_exponents) and by pms
 _N_THETA = 6
+
+
+def _solve_concrete(truncation, regulator, N, d):
+    """One concrete solve (``N``, ``d`` as from :func:`frg._x64.as_float64`) through the
+    program that :func:`critical_exponents` compiles with its defaults: the static
+    arguments (steps, n_theta, adaptive) and argument types are the same, so it is
+    compiled once for both."""
+    return _solve_jit(truncation, _as_arrays(regulator), N, d, 8, _N_THETA, adaptive=True)
 
 
 def _raise(out, throw: bool):
@@ -739,7 +746,7 @@ def _pms_brent(truncation, family, N, d, which, lo, hi, tol, max_steps) -> PMS:
 
     def solve(a):
         if a not in seen:
-            ex = _solve_jit(truncation, _as_arrays(family(a)), N, d, 8, _N_THETA, adaptive=True)
+            ex = _solve_concrete(truncation, family(a), N, d)
             x = float(getattr(ex, which))
             if not (bool(ex.result == RESULTS.successful) and np.isfinite(x)):
                 raise ValueError(
@@ -850,16 +857,12 @@ def pms(
     _validate.integer("max_steps", max_steps, 3, 10_000)
     for a in (lo, 0.5 * (lo + hi), hi):
         _check_inputs(truncation, family(a), N, d)
-    # the argument types and static arguments of critical_exponents: the concrete solves
-    # below (midpoint, Brent's evaluations) run the program it compiles
-    NN, dd = as_float64(float(N)), as_float64(float(d))
+    NN, dd = as_float64(float(N)), as_float64(float(d))  # as critical_exponents passes them
     if method == "brent":
         out = _pms_brent(truncation, family, NN, dd, which, lo, hi, tol or 1e-4, max_steps)
         return _raise(out, throw)
     tol = 1e-8 if tol is None else tol
-    mid = _solve_jit(
-        truncation, _as_arrays(family(0.5 * (lo + hi))), NN, dd, 8, _N_THETA, adaptive=True
-    )
+    mid = _solve_concrete(truncation, family(0.5 * (lo + hi)), NN, dd)
     if not bool(mid.result == RESULTS.successful):
         raise ValueError(
             f"no Wilson–Fisher fixed point at the bracket's midpoint a = {0.5 * (lo + hi)}: "
