@@ -39,6 +39,7 @@ def machine() -> dict:
         "jax": jax.__version__,
         "backend": jax.default_backend(),
         "devices": [str(d) for d in jax.devices()],
+        "device_kind": jax.devices()[0].device_kind,
         "python": platform.python_version(),
         "date": time.strftime("%Y-%m-%d"),
     }
