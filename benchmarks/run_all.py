@@ -123,6 +123,9 @@ def main() -> int:
     ]
     for name, res in results.items():
         md += [f"### {name} ({res['wall_seconds']:.0f} s wall)", ""]
+        own = res.get("machine")
+        if own and {**own, "date": None} != {**stamp, "date": None}:  # an earlier --only run
+            md += [f"Machine of this section: `{own}`", ""]
         if "error" in res:
             md += ["FAILED:", "", "```", *res["error"], "```", ""]
             continue

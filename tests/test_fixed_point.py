@@ -50,6 +50,25 @@ def test_litim_lpa_regression_digits(litim_d3):
         np.testing.assert_allclose(float(litim_d3[N].nu), nu, atol=1e-9)
 
 
+def test_cpu_compile_options_do_not_change_the_exponents(litim_d3):
+    """On the CPU, critical_exponents compiles with frg/_compile.py's XLA option (the
+    LLVM-IR fusion emitters); the program without it gives the same fixed point and
+    exponents to rounding (measured: equal to the last digit)."""
+    from frg._compile import options_supported
+    from frg._fixed_point import engine
+
+    if not options_supported(jax.default_backend()):
+        pytest.skip("the option applies on XLA:CPU only")
+    tr, reg = engine._default(None, 3.0, 1.0), engine._as_arrays(frg.Litim())
+    args = (tr, reg, np.float64(1.0), np.float64(3.0), 8, engine._N_THETA)
+    plain = engine._solve_jit.plain(*args, adaptive=True)
+    ex = litim_d3[1.0]
+    assert plain.result == ex.result == frg.RESULTS.successful
+    for key in ("nu", "omega"):
+        np.testing.assert_allclose(float(getattr(plain, key)), float(getattr(ex, key)), rtol=1e-12)
+    np.testing.assert_allclose(plain.fixed_point.params, ex.fixed_point.params, atol=1e-12)
+
+
 def test_grid_refinement_converged():
     # nu converged to 1e-7 (in fact ~1e-11) between the default grid and a finer, larger one
     ref = critical_exponents(frg.Litim(), N=1.0, d=3.0)

@@ -42,6 +42,7 @@ import optimistix as optx
 from jax import lax
 
 from .. import _validate
+from .._compile import filter_jit
 from .._flow.regulators import AbstractRegulator
 from .._results import RESULTS
 from .._x64 import as_float64, x64
@@ -456,7 +457,7 @@ def _solve(truncation, regulator, N, d, steps: int, k: int, g=None, adaptive=Tru
     )
 
 
-_solve_jit = eqx.filter_jit(_solve)
+_solve_jit = filter_jit(_solve)  # XLA:CPU options at top level (frg/_compile.py)
 #: θ returned by default (critical_exponents) and by pms
 _N_THETA = 6
 
@@ -662,7 +663,7 @@ def _table(truncation, regulator, Ns, ds, steps):
     return jax.tree_util.tree_map(lambda a: a.reshape(NN.shape + a.shape[1:]), out)
 
 
-@eqx.filter_jit
+@filter_jit
 def _table_jit(truncation, regulator, Ns, ds, steps):
     # the reference solve at (1, 3) is shared by all (N, d): once, outside the vmap
     g = _reference(truncation, regulator, _weighted(truncation))
@@ -710,13 +711,13 @@ def _pms_value(truncation, family, N, d, start, which):
     return val_grad
 
 
-@eqx.filter_jit
+@filter_jit
 def _pms_point(truncation, family, N, d, start, which, a):
     """dX/da at one a (the bracket's ends)."""
     return _pms_value(truncation, family, N, d, start, which)(a)[0]
 
 
-@eqx.filter_jit
+@filter_jit
 def _pms_solve(truncation, family, N, d, start, which, lo, hi, flip, tol, max_steps):
     """Bisection on dX/da. The reported point is the last one evaluated (inside the final
     bracket), read from the root finder's aux: X, dX/da and the exponents there need no

@@ -30,7 +30,6 @@ conservation laws); J. Berges, N. Tetradis, C. Wetterich, Phys. Rep. 363, 223 (2
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable
 
 import diffrax
@@ -40,6 +39,7 @@ import jax.lax as lax
 import jax.numpy as jnp
 import numpy as np
 
+from .._compile import XLA_OPTIONS, with_cpu_options
 from .._results import RESULTS
 from .._validate import finite, in_range, integer
 from .._x64 import as_float64, x64
@@ -414,46 +414,11 @@ def _solve_impl(
     )
 
 
-# XLA:CPU options for the solve (docs/lpa.md, "Speed"): with the legacy LLVM-IR fusion
-# emitters this graph compiles in ~3 s instead of ~5 s and runs ~9 % faster (B1, same
-# iterates). JAX takes compile options only on the outermost jit: a solve_flow call
-# under a user's jit/vmap/grad (traced arguments) uses the plain jit, and the outer
-# compile decides.
-_XLA_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
-_solve_fast = eqx.filter_jit(_solve_impl, compiler_options=_XLA_OPTIONS)
+# XLA:CPU options for the solve (frg/_compile.py; docs/lpa.md, "Speed"): with the
+# legacy LLVM-IR fusion emitters this graph compiles in ~3 s instead of ~5 s and runs
+# ~9 % faster (B1, same iterates).
+_solve_fast = eqx.filter_jit(_solve_impl, compiler_options=XLA_OPTIONS)
 _solve_plain = eqx.filter_jit(_solve_impl)
-
-
-@functools.cache
-def _xla_options_supported(backend: str) -> bool:
-    """Whether this jaxlib's XLA knows ``_XLA_OPTIONS`` (a capability probe, ~10 ms, once).
-
-    Only the CPU backend uses them; an XLA that has dropped the legacy emitters
-    refuses the option at compile time, and the solve is then compiled without it.
-    """
-    if backend != "cpu":
-        return False
-    try:
-        jax.jit(lambda x: x + 1.0).lower(1.0).compile(_XLA_OPTIONS)
-    except Exception:  # noqa: BLE001 - XlaRuntimeError, type differs by jaxlib
-        return False
-    return True
-
-
-def with_cpu_options(fast, plain, *args):
-    """``fast(*args)`` where ``_XLA_OPTIONS`` apply, else ``plain(*args)``.
-
-    ``fast`` is a jit compiled with the options, ``plain`` the same jit without; the
-    options apply on the CPU backend, at the outermost jit, with concrete arguments.
-    """
-    traced = any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(args))
-    if not traced and _xla_options_supported(jax.default_backend()):
-        try:
-            return fast(*args)
-        except ValueError as exc:  # inside a user's jit on concrete values: no options
-            if "top-level" not in str(exc):
-                raise
-    return plain(*args)
 
 
 def _solve(*args):
