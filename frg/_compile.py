@@ -23,7 +23,7 @@ import functools
 import equinox as eqx
 import jax
 
-__all__ = ["XLA_OPTIONS", "options_supported", "with_cpu_options", "filter_jit"]
+__all__ = ["XLA_OPTIONS", "options_supported", "with_cpu_options", "jit_with_options", "filter_jit"]
 
 XLA_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 
@@ -61,14 +61,14 @@ def with_cpu_options(fast, plain, *args, **kwargs):
     return plain(*args, **kwargs)
 
 
-def filter_jit(fun):
-    """``eqx.filter_jit(fun)`` whose top-level CPU compile uses ``XLA_OPTIONS``.
+def jit_with_options(jit, fun, **jit_kwargs):
+    """``jit(fun, **jit_kwargs)`` whose top-level CPU compile uses ``XLA_OPTIONS``.
 
-    The two compiled variants are ``.fast`` and ``.plain``; a call picks one by
-    :func:`with_cpu_options`.
+    ``jit`` is ``jax.jit`` or ``eqx.filter_jit``. The two compiled variants are
+    ``.fast`` and ``.plain``; a call picks one by :func:`with_cpu_options`.
     """
-    fast = eqx.filter_jit(fun, compiler_options=XLA_OPTIONS)
-    plain = eqx.filter_jit(fun)
+    fast = jit(fun, compiler_options=XLA_OPTIONS, **jit_kwargs)
+    plain = jit(fun, **jit_kwargs)
 
     @functools.wraps(fun)
     def call(*args, **kwargs):
@@ -76,3 +76,8 @@ def filter_jit(fun):
 
     call.fast, call.plain = fast, plain
     return call
+
+
+def filter_jit(fun):
+    """``eqx.filter_jit(fun)`` with ``XLA_OPTIONS`` on the CPU (:func:`jit_with_options`)."""
+    return jit_with_options(eqx.filter_jit, fun)

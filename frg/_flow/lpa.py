@@ -39,7 +39,7 @@ import jax.lax as lax
 import jax.numpy as jnp
 import numpy as np
 
-from .._compile import XLA_OPTIONS, with_cpu_options
+from .._compile import filter_jit
 from .._results import RESULTS
 from .._validate import finite, in_range, integer
 from .._x64 import as_float64, x64
@@ -417,12 +417,7 @@ def _solve_impl(
 # XLA:CPU options for the solve (frg/_compile.py; docs/lpa.md, "Speed"): with the
 # legacy LLVM-IR fusion emitters this graph compiles in ~3 s instead of ~5 s and runs
 # ~9 % faster (B1, same iterates).
-_solve_fast = eqx.filter_jit(_solve_impl, compiler_options=XLA_OPTIONS)
-_solve_plain = eqx.filter_jit(_solve_impl)
-
-
-def _solve(*args):
-    return with_cpu_options(_solve_fast, _solve_plain, *args)
+_solve = filter_jit(_solve_impl)
 
 
 def _goldstone(N) -> bool:

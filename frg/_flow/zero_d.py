@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._compile import XLA_OPTIONS, with_cpu_options
+from .._compile import jit_with_options
 from .._results import RESULTS
 from .._validate import finite, in_range, integer
 from .._x64 import as_float64, x64
@@ -139,8 +139,7 @@ def _two_grids(U_L, N, Lambda, k_ir, rho_max, rtol, atol, grid, max_steps, golds
 # one compiled program per (grid, max_steps, N = 1 or not); on the CPU with the
 # options of the LPA solve (docs/lpa.md, "Speed": ~1 s less compile for `frg zero-d`)
 _static = dict(static_argnames=("grid", "max_steps", "goldstone"))
-_two_grids_fast = jax.jit(_two_grids, compiler_options=XLA_OPTIONS, **_static)
-_two_grids_plain = jax.jit(_two_grids, **_static)
+_two_grids_jit = jit_with_options(jax.jit, _two_grids, **_static)
 
 
 @x64
@@ -211,7 +210,7 @@ def solve_zero_d(
         raise ValueError(f"Lambda must satisfy Lambda^2 + m2 > 0; got Lambda={Lambda!r}")
     args = (U_L, as_float64(N), as_float64(Lambda), as_float64(k_ir), as_float64(rho_max))
     args += (as_float64(rtol), as_float64(atol), grid, max_steps, lpa._goldstone(N))
-    res = with_cpu_options(_two_grids_fast, _two_grids_plain, *args)
+    res = _two_grids_jit(*args)
     if throw:
         res = res.result.error_if(res, res.result != RESULTS.successful)
     return res
