@@ -7,10 +7,10 @@ every member advances until the slowest is done) and the remedy of grouping by
 phase (κ-sorted chunks). Baseline: a Python loop over SciPy ``solve_ivp`` BDF solves
 of the same discretised problem at the same tolerances (``bench_lpa.scipy_solve``),
 same process, over the SAME κ values as the frg configuration it is compared with
-(``frg sweep``'s CPU default, ``vmap_size="auto"``, on the mixed batch of ``--n``
-flows; one declared configuration, not the best of the table). Every row is timed by
-``_harness.timeit`` (one warm-up call, then ``--repeats`` calls: median and best);
-the ratio is median/median and best/best. Failed flows are counted per side
+(``frg sweep``'s CPU default, ``vmap_size="auto"`` and ``cpu_options=True``, on the
+mixed batch of ``--n`` flows; one declared configuration, not the best of the table).
+Every row is timed by ``_harness.timeit`` (one warm-up call, then ``--repeats`` calls:
+median and best); the ratio is median/median and best/best. Failed flows are counted per side
 (``failed``) and not dropped from the timed set.
 
 Also: flows/s of the mixed batch against the batch size (``--batches``, one chunk
@@ -60,9 +60,9 @@ def _point(grid):
     return fn
 
 
-def _row(name, fn, kappas, chunk, repeats, vmap_size=None):
+def _row(name, fn, kappas, chunk, repeats, vmap_size=None, cpu_options=False):
     """One table row: a warm ``frg.sweep`` of ``kappas`` (compile reported separately)."""
-    t = _timed_sweep(fn, kappas, chunk, repeats, vmap_size)
+    t = _timed_sweep(fn, kappas, chunk, repeats, vmap_size, cpu_options)
     n = len(kappas)
     row = {
         "batch": name,
@@ -78,9 +78,9 @@ def _row(name, fn, kappas, chunk, repeats, vmap_size=None):
     return row, t
 
 
-def _timed_sweep(fn, kappas, chunk, repeats, vmap_size=None):
+def _timed_sweep(fn, kappas, chunk, repeats, vmap_size=None, cpu_options=False):
     params = {"kappa": np.asarray(kappas)}
-    kw = dict(chunk_size=chunk, progress=False, vmap_size=vmap_size)
+    kw = dict(chunk_size=chunk, progress=False, vmap_size=vmap_size, cpu_options=cpu_options)
     return timeit(lambda: frg.sweep(fn, params, **kw), repeats=repeats)
 
 
@@ -134,11 +134,16 @@ def main(argv=None):
         name = f"mixed, batch size {b}, vmap_size=1 (lax.map)"
         rows.append(_row(name, fn, np.linspace(0.01, 0.08, b), b, R, vmap_size=1)[0])
     # The compared configuration: frg sweep's default (on CPU vmaps of 8 neighbouring
-    # members dealt to the devices in turn) on the mixed batch of n flows.
+    # members dealt to the devices in turn, the chunk compiled with frg's XLA:CPU
+    # options) on the mixed batch of n flows; beside it the same without the options.
     mixed = np.linspace(0.01, 0.08, n)
     vs = "auto" if cpu else None
-    name = f"compared: mixed, {n} flows, frg sweep default ({len(jax.devices())} devices)"
-    row, ours = _row(name, fn, mixed, n, R, vmap_size=vs)
+    ndev = len(jax.devices())
+    if cpu:
+        name = f"mixed, {n} flows, frg sweep default without the XLA:CPU options"
+        rows.append(_row(name, fn, mixed, n, R, vmap_size=vs)[0])
+    name = f"compared: mixed, {n} flows, frg sweep default ({ndev} devices)"
+    row, ours = _row(name, fn, mixed, n, R, vmap_size=vs, cpu_options=True)
     rows.append(row)
     # Python loop of warm single solves (compiled once; κ is traced).
     single = jax.jit(fn)

@@ -22,6 +22,7 @@ import numpy as np
 from jax import lax
 
 from .. import _validate
+from .._compile import filter_jit
 from .._x64 import x64
 from .lpa import RhoPotential, solve_flow, validate_flow_inputs
 from .regulators import AbstractRegulator, Litim
@@ -104,8 +105,7 @@ def critical_kappa(
     )
 
 
-@eqx.filter_jit
-def _bisect(lams, regulator, N, d, Lambda, k_ir, grid, rho_max, kappa_lo, kappa_hi, iters):
+def _bisect_impl(lams, regulator, N, d, Lambda, k_ir, grid, rho_max, kappa_lo, kappa_hi, iters):
     def rho0(lam, kappa):
         sol = solve_flow(
             RhoPotential(lam=lam, kappa=kappa),
@@ -139,6 +139,10 @@ def _bisect(lams, regulator, N, d, Lambda, k_ir, grid, rho_max, kappa_lo, kappa_
 
     lo, hi, status = lax.fori_loop(0, iters, body, (lo, hi, status))
     return PhaseBoundary(lam=lams, kappa_lo=lo, kappa_hi=hi, status=status)
+
+
+# the bisection's LPA flows compile with the XLA:CPU options of the flow (frg/_compile.py)
+_bisect = filter_jit(_bisect_impl)
 
 
 def plot_phase_boundary(pb: PhaseBoundary, path: str, title: str = "") -> str:

@@ -101,6 +101,7 @@ def _truncation(args, d=None):
 # ``frg sweep exponents``: swept options and the outputs reported per point.
 _SWEEPABLE = ("N", "d", "a")
 SWEEP_OUTPUTS = ("nu", "omega", "eta", "theta", "status")
+SWEEP_CPU_OPTIONS = True  # the chunk program compiles with frg/_compile.py's XLA:CPU options
 
 
 def check_params(args, params) -> None:

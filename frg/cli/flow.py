@@ -11,6 +11,7 @@ from ._common import add_command, progress, save, write_figure
 
 # Outputs of one point reported by ``frg sweep flow`` (timings excluded).
 SWEEP_OUTPUTS = ("rho0", "m2R", "status", "num_steps")
+SWEEP_CPU_OPTIONS = True  # the chunk program compiles with frg/_compile.py's XLA:CPU options
 
 
 def register(subparsers) -> None:

@@ -247,6 +247,7 @@ def _sweep_here(args, axes, params, vmap_size, show: bool) -> dict:
                 task=f"{args.target}:{task}",
                 progress=tell,
                 vmap_size=vmap_size,
+                cpu_options=getattr(args._module, "SWEEP_CPU_OPTIONS", False),
             )
         for i, rec in zip(idx, res.records(), strict=True):
             records[i] = rec
