@@ -1,7 +1,8 @@
 """XLA:CPU compile options for frg's top-level programs.
 
 On the CPU backend frg compiles its large programs (the LPA flow, the fixed-point
-searches at every truncation, the 0-D solve) with the XLA option
+searches at every truncation, the 0-D solve, the phase-boundary bisection, and the
+chunks of ``frg.sweep(..., cpu_options=True)``) with the XLA option
 ``xla_cpu_use_fusion_emitters=False`` (XLA's LLVM-IR fusion emitters instead of the
 newer MLIR ones). Measured on the 2-core CPU (same iterates, same results to the last
 digit): the B1 LPA flow compiles in ~3 s instead of ~5 s and runs ~9 % faster; the
