@@ -85,6 +85,8 @@ class DE2(AbstractTruncation):
     # start vector that converged at (1, 3) for the exponential regulator a = 0.5 … 4,
     # grid 16 … 48, reached the Wilson–Fisher root)
     spectral_check: ClassVar[bool] = False
+    #: expensive Newton iterations: the vmapped table uses the adaptive search
+    table_steps: ClassVar[str] = "adaptive"
 
     grid: int = eqx.field(static=True, default=32)
     rho_max: float | None = eqx.field(static=True, default=None)

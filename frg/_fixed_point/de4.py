@@ -160,6 +160,8 @@ class DE4(AbstractTruncation):
     # (the Newton solve gets values and Jacobians from the complex-step evaluation):
     # without it a first point takes 53 s instead of 75 s (docs/de4.md, "Cost")
     predictor_test: ClassVar[bool] = False
+    #: expensive Newton iterations: the vmapped table uses the adaptive search
+    table_steps: ClassVar[str] = "adaptive"
 
     grid: int = eqx.field(static=True, default=16)
     rho_max: float | None = eqx.field(static=True, default=None)
