@@ -86,7 +86,7 @@ class DE2(AbstractTruncation):
     # grid 16 … 48, reached the Wilson–Fisher root)
     spectral_check: ClassVar[bool] = False
     #: expensive Newton iterations: the vmapped table uses the adaptive search
-    table_steps: ClassVar[str] = "adaptive"
+    table_adaptive: ClassVar[bool] = True
 
     grid: int = eqx.field(static=True, default=32)
     rho_max: float | None = eqx.field(static=True, default=None)

@@ -161,7 +161,7 @@ class DE4(AbstractTruncation):
     # without it a first point takes 53 s instead of 75 s (docs/de4.md, "Cost")
     predictor_test: ClassVar[bool] = False
     #: expensive Newton iterations: the vmapped table uses the adaptive search
-    table_steps: ClassVar[str] = "adaptive"
+    table_adaptive: ClassVar[bool] = True
 
     grid: int = eqx.field(static=True, default=16)
     rho_max: float | None = eqx.field(static=True, default=None)

@@ -258,7 +258,7 @@ def _search(
     the Litim regulator, jumps from (1, 3) converge for d ≥ 2.89 and fail for d ≤ 2.74);
     a solve that fails (no convergence within ``_ITS_STEP`` steps, or not plausible)
     halves h, a successful one doubles it (``adaptive=False``, the vmapped table of a
-    truncation with ``table_steps = "fixed"``, the LPA's: fixed h = 1/steps, halved on
+    truncation without ``table_adaptive``, the LPA's: fixed h = 1/steps, halved on
     failure down to 1/(4 steps): under ``vmap`` every member waits for the slowest, and
     short steps that each converge in 2–5 cheap iterations beat jumps that may fail
     after ``_ITS_STEP``; where an iteration is expensive, O(∂²) and O(∂⁴), the jump
@@ -570,7 +570,7 @@ def critical_exponents(
             ``frg.Taylor(order)``, ``frg.DE2()``. A truncation passed in is used as given.
         steps: continuation from (N, d) = (1, 3): the step in s starts as a direct jump
             and is halved on failure, never below 1/steps (:func:`exponents_table`: fixed
-            steps 1/steps, unless the truncation's ``table_steps`` is ``"adaptive"``).
+            steps 1/steps, unless the truncation's ``table_adaptive``).
             n_theta: how many θ to return.
         throw: raise if the result is not ``frg.RESULTS.successful`` (default: report it
             in ``.result``).
@@ -671,10 +671,8 @@ def _table_jit(truncation, regulator, Ns, ds, steps):
     # the reference solve at (1, 3) is shared by all (N, d): once, outside the vmap
     g = _reference(truncation, regulator, _weighted(truncation))
 
-    adaptive = truncation.table_steps == "adaptive"
-
     def one(n, dd):
-        return _solve(truncation, regulator, n, dd, steps, 4, g, adaptive=adaptive)
+        return _solve(truncation, regulator, n, dd, steps, 4, g, adaptive=truncation.table_adaptive)
 
     return jax.vmap(one)(Ns, ds)
 

@@ -66,7 +66,7 @@ class AbstractTruncation(eqx.Module):
     :meth:`for_inputs` (self), :meth:`check` (nothing), :meth:`prepare` (the regulator),
     :meth:`row_scale` (ones), :meth:`nodes` (1), :attr:`spectral_check` (True),
     :attr:`pms_method` (``"bisection"``), :attr:`predictor_test` (True),
-    :attr:`table_steps` (``"fixed"``). ``name`` is the CLI label.
+    :attr:`table_adaptive` (False). ``name`` is the CLI label.
 
     Order of calls: ``tr = truncation.for_inputs(N, d)``; ``tr.check(regulator, N, d)``
     (eager); then, compiled: ``ctx = tr.prepare(regulator, d)``, Newton on
@@ -93,13 +93,13 @@ class AbstractTruncation(eqx.Module):
     #: is expensive to compile, as :class:`frg.DE4`) from the predictor, and after a
     #: failed solve from the last solution
     predictor_test: ClassVar[bool] = True
-    #: How :func:`frg.exponents_table` continues each (N, d) from the reference under
-    #: ``vmap``: ``"fixed"`` (steps 1/``steps``: members that converge in 2–5 cheap
-    #: iterations per step stay in lockstep; the LPA's 5 × 5 table 0.10 s against 0.13 s
-    #: adaptive) or ``"adaptive"`` (the pointwise search, a direct jump first: for a
-    #: residual whose Newton iteration is expensive; the O(∂²) table of N = 2, 3, 100,
-    #: 1000 at d = 3 takes 5.4 s instead of 21.6 s warm, same ν to 1e-12)
-    table_steps: ClassVar[str] = "fixed"
+    #: Whether :func:`frg.exponents_table` continues each (N, d) from the reference under
+    #: ``vmap`` with the adaptive steps of the pointwise search (a direct jump first: for
+    #: a residual whose Newton iteration is expensive; the O(∂²) table of N = 2, 3, 100,
+    #: 1000 at d = 3 takes 5.4 s instead of 21.6 s warm, same ν to 1e-12), or
+    #: (``False``) in fixed steps 1/``steps``, whose members converge in 2–5 cheap
+    #: iterations per step in lockstep (the LPA's 5 × 5 table: 0.10 s against 0.13 s)
+    table_adaptive: ClassVar[bool] = False
 
     @property
     @abc.abstractmethod

@@ -204,6 +204,10 @@ def _chunk_impl(fn, batch, vmap_size, mesh):
         return jax.tree.map(lambda a: a.reshape(-1, *a.shape[2:]), out)
 
 
+# the chunk program, with frg's XLA:CPU options where sweep(cpu_options=True)
+_chunk = jit_with_options(eqx.filter_jit, _chunk_impl)
+
+
 def _interleave(size: int, ndev: int) -> np.ndarray:
     """Chunk positions → member indices so that device j gets members j, j + ndev, ….
 
@@ -235,9 +239,6 @@ def _version() -> str:
 #: ``vmap_size="auto"`` on CPU devices: members per ``vmap`` (B1 mixed-phase flows on one
 #: core: 1 → 115, 8 → 232–256, one vmap of 512 → 99 flows/s; docs/sweeps.md)
 _CPU_VMAP_SIZE = 8
-
-
-_chunk = jit_with_options(eqx.filter_jit, _chunk_impl)
 
 
 def sweep(
