@@ -48,6 +48,13 @@ def pytest_unconfigure(config):
         shutil.rmtree(_OWN_CACHE, ignore_errors=True)
 
 
+def pytest_collection_modifyitems(config, items):
+    # The validation tier is a subset of the slow one: `-m "not slow"` is the quick loop.
+    for item in items:
+        if item.get_closest_marker("validation"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _fresh_in_memory_caches():
     yield

@@ -56,7 +56,11 @@ def test_lattice_threshold_continuum_limit(d, size, reg, tol):
     assert np.max(np.abs(np.asarray(lat / cont - 1))) < tol
 
 
-@pytest.mark.parametrize("reg", [frg.Litim(), frg.Wetterich()], ids=["litim", "wetterich"])
+@pytest.mark.parametrize(
+    "reg",
+    [frg.Litim(), pytest.param(frg.Wetterich(), marks=pytest.mark.slow)],
+    ids=["litim", "wetterich"],
+)
 def test_gaussian_exact(reg, momenta):
     """Quadratic V: reference and every L, both layer types, exact (shells telescope)."""
     grid = frg.background_grid(V_GAUSS)
@@ -189,6 +193,8 @@ def test_cli_json(capsys):
             "layer_type",
         ),
         (lambda: frg.spectrum_chi2(np.zeros((3, 4, 4)), np.ones((5, 5))), "samples"),
+        (lambda: frg.spectrum_chi2(np.zeros((3, 4)), np.ones(4)), "n_bands"),  # one level
+        (lambda: frg.spectrum_chi2(np.zeros((3, 4)), np.zeros(4)), "target"),
         (lambda: frg.rbm_layer((8, 8), 0.5, 1.0, frg.Litim()), "kp"),
         (lambda: frg.rbm_stack((8, 8), [1.0, 0.5, 0.2], frg.Litim(), [0.1, 0.2, 0.3]), "curvature"),
         (lambda: frg.train_layer(np.zeros((4, 8, 8)), np.ones((6, 6)), None), "samples"),
@@ -213,6 +219,7 @@ def test_cli_bad_input(argv, match, capsys):
     assert out["status"] == "error" and match in out["error"]
 
 
+@pytest.mark.slow
 def test_power_law_regulator_runs_with_zero_mode_as_background():
     """The seed's R = (k/p)^{2n}, n = 2: the stack converges at first order to its lattice
     LPA (zero mode excluded), and its Gaussian theory is exact."""

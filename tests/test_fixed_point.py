@@ -51,6 +51,7 @@ def test_litim_lpa_regression_digits(litim_d3):
         np.testing.assert_allclose(float(litim_d3[N].nu), nu, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_cpu_compile_options_do_not_change_the_exponents(litim_d3):
     """On the CPU, critical_exponents compiles with frg/_compile.py's XLA option (the
     LLVM-IR fusion emitters); the program without it gives the same fixed point and
@@ -203,6 +204,7 @@ def test_no_wilson_fisher_reported():
     assert int(fp.n_relevant) == 2  # Gaussian: theta = 2, 4 - d in d = 3
 
 
+@pytest.mark.slow
 def test_taylor_truncation_converges_to_full_function():
     # Polynomial truncation about the minimum (Litim, N = 1, d = 3). Measured
     # (frg, this code): order 2: 0.5, 3: 0.72899, 4: 0.65057, 6: 0.64985 -> 0.649562
@@ -294,6 +296,7 @@ class _LPANoPredictorTest(frg.LPA):
     predictor_test = False  # as frg.DE4: continuation solves start from the predictor
 
 
+@pytest.mark.slow
 def test_continuation_without_predictor_test_reaches_the_same_point():
     """``predictor_test = False`` changes only where the continuation solves start: the
     target (N, d) = (4, 2.7), reached from (1, 3) in steps of at most |Δd| = 0.15 (so

@@ -10,6 +10,8 @@ from frg._flow._rosenbrock import Rodas4, Rodas5P, tridiagonal_factor, tridiagon
 
 # every Rodas tableau of frg/_rosenbrock.py with its classical order
 SOLVERS = [(Rodas5P, 5), (Rodas4, 4)]
+# the default solver in the quick loop, both in CI
+ORDERS = [(Rodas5P, 5), pytest.param(Rodas4, 4, marks=pytest.mark.slow)]
 
 
 def _nonlinear_tridiagonal(t, y):
@@ -56,7 +58,7 @@ def test_polynomial_quadrature_is_exact(solver, order):
     np.testing.assert_allclose(float(sol.ys[-1, 0]), 2.0**order / order, rtol=1e-13)
 
 
-@pytest.mark.parametrize("solver, order", SOLVERS)
+@pytest.mark.parametrize("solver, order", ORDERS)
 def test_convergence_order_with_constant_steps(solver, order):
     term, exact = _decay(2.0)
     errs = []

@@ -328,10 +328,12 @@ def spectrum_chi2(samples, target, n_bands: int = 8) -> dict:
         dict with ``chi2``, ``dof``, ``p_value`` and ``band_ratio`` (X_b/(M n_b) per band).
 
     Example:
-        >>> p2 = frg.lattice_p2(1, 8)
-        >>> v = jax.random.normal(jax.random.PRNGKey(0), (512, 8))   # white noise, S = 1
-        >>> frg.spectrum_chi2(v, np.ones_like(p2), n_bands=4)["dof"]
-        4
+        >>> S = 1.0 / (1.0 + np.asarray(frg.lattice_p2(1, 8)))   # 5 distinct values
+        >>> w = np.asarray(jax.random.normal(jax.random.PRNGKey(0), (512, 8)))
+        >>> v = np.fft.ifft(np.sqrt(S) * np.fft.fft(w, axis=1), axis=1).real  # S(p) noise
+        >>> res = frg.spectrum_chi2(v, S, n_bands=4)
+        >>> res["dof"], res["p_value"] > 1e-3
+        (4, True)
     """
     from scipy import stats
 
@@ -339,13 +341,20 @@ def spectrum_chi2(samples, target, n_bands: int = 8) -> dict:
     target = np.asarray(target)
     if samples.shape[1:] != target.shape:
         raise ValueError(f"samples must have shape (M, *{target.shape}); got {samples.shape}")
+    if not np.all(np.isfinite(target)) or np.any(target <= 0):
+        raise ValueError("target must be a positive, finite power spectrum S(p)")
     ax = tuple(range(1, samples.ndim))
     vh = np.fft.fftn(samples, axes=ax)
     power = (np.abs(vh) ** 2 / target.size / target).sum(axis=0)  # Σ_chains |û|²/N
     M = samples.shape[0]
     key = np.round(target, 12).ravel()
-    order = np.argsort(key, kind="stable")
-    edges = np.array_split(np.unique(key[order]), n_bands)
+    levels = np.unique(key)
+    if not 1 <= n_bands <= levels.size:
+        raise ValueError(
+            f"n_bands must be in [1, {levels.size}] (the number of distinct values of "
+            f"target); got {n_bands}"
+        )
+    edges = np.array_split(levels, n_bands)
     X, n = [], []
     for e in edges:
         sel = np.isin(key, e).reshape(target.shape)
