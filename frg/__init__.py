@@ -6,7 +6,9 @@ Public API (re-exported from private modules, diffrax-style):
   :class:`PowerLaw`, :class:`Mass`, :class:`CustomShape`, :func:`make_regulator`
 - threshold functions: :class:`ThresholdRule`, :func:`threshold_rule`,
   :func:`threshold`, :func:`litim_threshold`, :func:`v_d`
-- float64 policy: :func:`x64`, :func:`x64_enabled` (see ``frg/_x64.py``)
+- float64 policy: :func:`x64`, :func:`x64_enabled` (see ``frg/_x64.py``); random
+  numbers: the samplers and trainers draw with the non-partitionable threefry, scoped
+  (``frg/_rng.py``)
 - ML ↔ RG: Ising samplers (:func:`metropolis` with ``algorithm='packed'``,
   :func:`swendsen_wang`, :func:`wolff`), :func:`mehta_schwab`,
   :func:`block_size_vs_temperature`, :func:`pca_rg_flow`, :func:`vrg_analysis`

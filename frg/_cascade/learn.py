@@ -37,6 +37,7 @@ import optax
 from .. import _validate as val
 from .._flow.regulators import AbstractRegulator, Litim
 from .._results import RESULTS, result_name
+from .._rng import rng_policy
 from .._x64 import x64
 from .lattice import BackgroundGrid, _interval_ends, _lpa_solve, lattice_momenta
 from .layers import _cdbn_scan, _padded, scale_schedule
@@ -703,6 +704,7 @@ def _hmc_nd(key, phi, m2, lam, eps, d, n_traj, n_leap, burn_in):
     return cfg, jnp.mean(acc)
 
 
+@rng_policy
 @x64
 def phi4_samples(
     d: int,

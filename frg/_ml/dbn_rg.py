@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as V
+from .._rng import rng_policy
 from . import ising as I, rbm as R, receptive as RF
 
 
@@ -78,6 +79,7 @@ def _data(L, T, n_samples, seed, algorithm="sw"):
     return cfg, (cfg.reshape(len(cfg), -1) + 1.0) / 2.0
 
 
+@rng_policy
 def mehta_schwab(
     L=20,
     T=1.0 / 0.408,
@@ -142,6 +144,7 @@ def mehta_schwab(
     return _summarise(fields, frac, stack, cfg, T, L)
 
 
+@rng_policy
 def cdbn_experiment(
     L=16,
     T=I.T_C,
@@ -195,6 +198,7 @@ def cdbn_experiment(
     return _summarise(fields, frac, stack, cfg, T, L)
 
 
+@rng_policy
 def block_size_vs_temperature(
     ratios=(0.9, 1.0, 1.1, 1.3, 1.6, 2.0),
     L=16,

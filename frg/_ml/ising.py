@@ -28,6 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _validate as V
+from .._rng import rng_policy
 from .._x64 import x64
 
 T_C = 2.0 / np.log1p(np.sqrt(2.0))
@@ -438,6 +439,7 @@ def _packed_run(key, spins, beta, sweeps, save_every, burn_in):
     return packed_run(key, spins, thr, sweeps, save_every, burn_in, spins.shape[0])
 
 
+@rng_policy
 def metropolis(
     L,
     T,
@@ -551,6 +553,7 @@ def _sw_run(key, spins, beta, sweeps, save_every, burn_in):
     return e.reshape(n_blocks * save_every, -1), m.reshape(n_blocks * save_every, -1), cfg
 
 
+@rng_policy
 def swendsen_wang(L, T, *, chains=8, sweeps=500, burn_in=50, save_every=5, seed=0, start="hot"):
     """Swendsen–Wang cluster Monte Carlo for the periodic L×L Ising model.
 
@@ -620,6 +623,7 @@ def _wolff_run(key, spins, beta, sweeps, save_every, burn_in):
     return e.reshape(n_blocks * save_every, -1), m.reshape(n_blocks * save_every, -1), cfg
 
 
+@rng_policy
 def wolff(L, T, *, chains=8, sweeps=2000, burn_in=200, save_every=10, seed=0, start="hot"):
     """Wolff single-cluster Monte Carlo for the periodic L×L Ising model.
 
@@ -639,6 +643,7 @@ SAMPLE_ALGORITHMS = ("sw", "metropolis", "packed")
 """Samplers accepted by :func:`sample_configs`."""
 
 
+@rng_policy
 def sample_configs(L, T, n_samples, *, chains=None, algorithm="sw", burn_in=None, seed=0):
     """``n_samples`` decorrelated ±1 configurations (float32, shape (n, L, L)) at temperature T.
 

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _validate as V
+from .._rng import rng_policy
 from .._x64 import x64
 
 
@@ -71,6 +72,7 @@ def _hmc(key, phi, m2, lam, eps, n_traj, n_leap, burn_in, save_every):
     return cfg, jnp.mean(acc)
 
 
+@rng_policy
 @x64
 def hmc(L, m2, lam, *, chains=16, n_traj=200, n_leap=10, eps=0.1, burn_in=50, save_every=2, seed=0):
     """Hybrid Monte Carlo for lattice φ⁴.

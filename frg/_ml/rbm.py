@@ -23,6 +23,7 @@ import numpy as np
 import optax
 
 from .. import _validate as V
+from .._rng import rng_policy
 from .._x64 import x64
 
 
@@ -104,6 +105,7 @@ def _surrogate(params, v_data, v_model, l1):
     return fe + l1 * jnp.sum(jnp.abs(params.W))
 
 
+@rng_policy
 def cd_gradient(params, v_data, key, k=1, v_start=None):
     """CD-k estimate of −∇θ ⟨log p(v)⟩_data (a pytree like ``params``).
 
@@ -233,6 +235,7 @@ def _validate_train(data, epochs, batch_size, k, lr, l1):
     return data, epochs, batch_size, k, lr, l1
 
 
+@rng_policy
 def train_rbm(
     data,
     n_hidden,
@@ -287,6 +290,7 @@ def train_rbm(
     return params, TrainHistory(np.asarray(errs, np.float64))
 
 
+@rng_policy
 def train_dbn(data, hidden_sizes, *, sample_hidden=True, seed=0, on_epoch=None, **kw):
     """Greedy layer-wise stack of RBMs (a DBN): layer l+1 is trained on layer l's hidden units.
 
@@ -369,6 +373,7 @@ def init_conv_rbm(key, c_in, c_out, filter_size, scale=0.01):
     return ConvRBMParams(W, jnp.zeros(c_in, jnp.float32), jnp.zeros(c_out, jnp.float32))
 
 
+@rng_policy
 def train_conv_rbm(
     data,
     n_filters,
@@ -424,6 +429,7 @@ def train_conv_rbm(
     return params, TrainHistory(np.asarray(errs, np.float64))
 
 
+@rng_policy
 def train_cdbn(data, n_filters, filter_size, *, seed=0, on_epoch=None, **kw):
     """Greedy stack of conv RBMs (no pooling); layer l+1 sees layer l's sampled hidden maps.
 

@@ -26,6 +26,7 @@ import numpy as np
 import optax
 
 from .. import _validate as V
+from .._rng import rng_policy
 from .._x64 import x64
 from .ising import all_spin_states
 
@@ -160,6 +161,7 @@ def vrg_analysis(H_v, params):
     )
 
 
+@rng_policy
 @x64
 def fit_rbm_exact(H_v, n_hidden, *, steps=1500, lr=0.05, seed=0):
     """Fit a ±1 RBM to e^{−H(v)}/Z by exact maximum likelihood (enumeration, Adam, float64).
