@@ -15,13 +15,20 @@ def plot_flow(sol, path, title=""):
     fig, ax = plt.subplots(1, 3, figsize=(13, 3.8))
     rho = np.asarray(sol.rho)
     ks = np.asarray(sol.k)
-    for i, k in enumerate(ks):
+    # one colour per k on a log scale (a legend of dozens of k would not fit the axes)
+    logk = np.log10(ks)
+    norm = matplotlib.colors.Normalize(
+        logk.min(), logk.max() if logk.max() > logk.min() else logk.min() + 1
+    )
+    cmap = matplotlib.colormaps["viridis"]
+    for i in range(len(ks)):
         U = np.asarray(sol.U[i])
-        ax[0].plot(rho, U - U[0], label=f"k={k:.3g}")
-        ax[1].plot(rho, np.asarray(sol.dU[i]))
+        ax[0].plot(rho, U - U[0], color=cmap(norm(logk[i])))
+        ax[1].plot(rho, np.asarray(sol.dU[i]), color=cmap(norm(logk[i])))
     ax[0].set_xlabel("rho")
     ax[0].set_ylabel("U - U(0)")
-    ax[0].legend(fontsize=6)
+    sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
+    fig.colorbar(sm, ax=ax[1], label="log10 k")
     ax[1].set_xlabel("rho")
     ax[1].set_ylabel("U'")
     ax[2].loglog(ks, np.maximum(np.asarray(sol.rho0), 1e-30), "o-", label="rho0")
