@@ -169,9 +169,14 @@ def test_dimensionless_rhs_matches_pointwise_form():
     n, h = 400, 0.001
     r = (jnp.arange(n) + 0.5) * h
     u = 0.3 * r - 0.05 + 0.5 * r**2
-    fv = frg.lpa_rhs_dimensionless(u, r, rule, 3.0, 2.0, eta=0.1, rule_eta=rule_eta)
     ell2 = lambda w: rule(w, 2) + 0.1 * rule_eta(w, 2)
-    pw = frg.lpa_beta(r, u, 0.3 + r, jnp.ones_like(r), ell2, 3.0, 2.0, eta=0.1)
+
+    @jax.jit  # one program instead of ~100 eager op compiles
+    def both(u, r):
+        fv = frg.lpa_rhs_dimensionless(u, r, rule, 3.0, 2.0, eta=0.1, rule_eta=rule_eta)
+        return fv, frg.lpa_beta(r, u, 0.3 + r, jnp.ones_like(r), ell2, 3.0, 2.0, eta=0.1)
+
+    fv, pw = both(u, r)
     np.testing.assert_allclose(np.asarray(fv)[5:-5], np.asarray(pw)[5:-5], rtol=1e-4, atol=1e-6)
     # η part of the Litim threshold: (1 - η/(d+2))
     re = frg.threshold_rule_eta(frg.Wetterich(), 3.0)

@@ -124,7 +124,12 @@ def cd_gradient(params, v_data, key, k=1, v_start=None):
 
     Reference: G. E. Hinton, Neural Comput. 14, 1771 (2002); T. Tieleman, ICML 2008 (PCD).
     """
-    v0 = v_data if v_start is None else v_start
+    k = V.integer("k", k, 1)
+    return _cd_gradient(params, v_data, v_data if v_start is None else v_start, key, k)
+
+
+@functools.partial(jax.jit, static_argnames=("k",))
+def _cd_gradient(params, v_data, v0, key, k):
     v_model = _gibbs_k(params, v0, key, k)
     return jax.grad(_surrogate)(params, v_data, v_model, 0.0)
 
@@ -163,8 +168,13 @@ def exact_nll_gradient(params, v_data):
     Reference: G. E. Hinton, Neural Comput. 14, 1771 (2002) (the gradient CD approximates).
     """
     p64 = jax.tree.map(lambda x: jnp.asarray(x, jnp.float64), params)
-    v64 = jnp.asarray(v_data, jnp.float64)
-    return jax.grad(lambda p: -exact_log_likelihood(p, v64))(p64)
+    return _exact_nll_gradient(p64, jnp.asarray(v_data, jnp.float64))
+
+
+@jax.jit
+@jax.grad
+def _exact_nll_gradient(params, v_data):
+    return -exact_log_likelihood(params, v_data)
 
 
 @functools.partial(
