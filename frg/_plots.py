@@ -16,19 +16,15 @@ def plot_flow(sol, path, title=""):
     rho = np.asarray(sol.rho)
     ks = np.asarray(sol.k)
     # one colour per k on a log scale (a legend of dozens of k would not fit the axes)
-    logk = np.log10(ks)
-    norm = matplotlib.colors.Normalize(
-        logk.min(), logk.max() if logk.max() > logk.min() else logk.min() + 1
-    )
-    cmap = matplotlib.colormaps["viridis"]
-    for i in range(len(ks)):
+    norm = matplotlib.colors.LogNorm(ks.min(), ks.max())
+    colour = matplotlib.cm.ScalarMappable(norm=norm, cmap="viridis")
+    for i, k in enumerate(ks):
         U = np.asarray(sol.U[i])
-        ax[0].plot(rho, U - U[0], color=cmap(norm(logk[i])))
-        ax[1].plot(rho, np.asarray(sol.dU[i]), color=cmap(norm(logk[i])))
+        ax[0].plot(rho, U - U[0], color=colour.to_rgba(k))
+        ax[1].plot(rho, np.asarray(sol.dU[i]), color=colour.to_rgba(k))
     ax[0].set_xlabel("rho")
     ax[0].set_ylabel("U - U(0)")
-    sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
-    fig.colorbar(sm, ax=ax[1], label="log10 k")
+    fig.colorbar(colour, ax=ax[1], label="k")
     ax[1].set_xlabel("rho")
     ax[1].set_ylabel("U'")
     ax[2].loglog(ks, np.maximum(np.asarray(sol.rho0), 1e-30), "o-", label="rho0")

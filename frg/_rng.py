@@ -1,7 +1,7 @@
 """Random-number policy.
 
-frg's samplers and trainers (Ising, φ⁴ HMC, RBM/DBN/CDBN training, the cascade's Gibbs
-and ancestral samplers, the Gaussian fields of PCA-meets-RG) draw their random numbers
+frg's samplers and trainers (Ising, φ⁴ HMC, RBM/DBN/CDBN training, the exact VRG fit,
+the cascade's Gibbs and ancestral samplers and ``phi4_samples``) draw their random numbers
 with JAX's threefry in its *non-partitionable* form: public entry points are wrapped
 with :func:`rng_policy`, which runs them inside the scoped
 ``jax.threefry_partitionable(False)`` context, as :func:`frg.x64` does for float64. The
