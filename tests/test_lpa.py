@@ -266,6 +266,27 @@ def test_bad_solver_arguments_raise_before_compilation():
             _solve(0.05, **over)
 
 
+def _primitives(jaxpr, found):
+    for eqn in jaxpr.eqns:
+        found.add(eqn.primitive.name)
+        for param in eqn.params.values():
+            for sub in param if isinstance(param, (list, tuple)) else [param]:
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    _primitives(inner, found)
+    return found
+
+
+@pytest.mark.parametrize("over", [{}, {"solver": frg.Kvaerno5()}], ids=["default", "Kvaerno5"])
+def test_flow_program_has_no_host_callback(over):
+    # JAX's persistent compilation cache stores no program with a host callback; the
+    # flow checks its inputs on the host and hands diffrax no dt0 to check at run time
+    # (with k_ir traced that check was a callback), so its programs are cacheable.
+    # (Saved at given ks_out, diffrax's check of the save times stays a callback.)
+    jaxpr = jax.make_jaxpr(lambda kappa: _solve(kappa, grid=16, **over).m2R)(0.05)
+    assert not [p for p in _primitives(jaxpr.jaxpr, set()) if "callback" in p]
+
+
 def test_new_tolerances_do_not_recompile():
     # rtol, atol, pole_gap (and a controller's tolerances) are traced: counting XLA
     # compilations through jax.monitoring, a second solve with new values compiles nothing

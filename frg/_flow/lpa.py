@@ -271,6 +271,43 @@ _DT0 = 1e-3
 _KAPPA = 0.1  # Newton stopping threshold (TridiagonalNewton.kappa)
 
 
+class _FirstStep(diffrax.AbstractAdaptiveStepSizeController):
+    """An adaptive controller whose first step is ``dt0`` where the solve passes none.
+
+    The flow calls ``diffeqsolve(..., dt0=None)`` with its first step here. Given a
+    ``dt0``, diffrax checks the sign of ``(t1 − t0)·dt0`` with an equinox run-time
+    check, a host callback when ``t1 = ln(Λ/k_ir)`` is traced, and JAX's persistent
+    compilation cache stores no program with a host callback. The sign is checked on
+    the host before compile (``k_ir < Lambda``); every step is the wrapped
+    controller's, the first one included.
+    """
+
+    inner: diffrax.AbstractAdaptiveStepSizeController
+    dt0: float | jax.Array
+
+    @property
+    def rtol(self):
+        return self.inner.rtol
+
+    @property
+    def atol(self):
+        return self.inner.atol
+
+    @property
+    def norm(self):
+        return self.inner.norm
+
+    def wrap(self, direction):
+        return _FirstStep(self.inner.wrap(direction), self.dt0 * direction)
+
+    def init(self, terms, t0, t1, y0, dt0, args, func, error_order):
+        dt0 = self.dt0 if dt0 is None else dt0
+        return self.inner.init(terms, t0, t1, y0, dt0, args, func, error_order)
+
+    def adapt_step_size(self, *args, **kwargs):
+        return self.inner.adapt_step_size(*args, **kwargs)
+
+
 # Rodas5P rejects a step whose result puts an interface deeper than this exponent into
 # the continued threshold function ℓ_1(w_c) e^x (x = r (w_c − w), _grid.ell_continued):
 # accepted states of B1 flows stay at x ≲ 3; without the check a Rosenbrock step can
@@ -358,12 +395,15 @@ def _solve_impl(
             icoeff=icoeff,
             step_ts=None if ks_out is None else s_out,
         )
+    dt0 = _DT0
+    if isinstance(controller, diffrax.AbstractAdaptiveStepSizeController):
+        controller, dt0 = _FirstStep(controller, _DT0), None  # no host callback
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(vf),
         _with_flow_parts(solver, controller, admissible, rtol, atol),
         t0=0.0,
         t1=s1,
-        dt0=_DT0,
+        dt0=dt0,
         y0=y0,
         saveat=saveat,
         stepsize_controller=controller,
