@@ -14,6 +14,8 @@ over the lattice has r_0.8 = :func:`uniform_radius` (≈ 0.5 L), the "no localit
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -55,28 +57,25 @@ def conv_receptive_fields(conv_params, L):
 
     Reference: H. Lee, R. Grosse, R. Ranganath, A. Ng, ICML 2009 (receptive fields of CDBNs).
     """
-    from .rbm import _conv
-
     L = V.integer("L", L, 2)
+    Ws = tuple(jnp.asarray(p.W, jnp.float32) for p in conv_params)
+    return [np.asarray(f, np.float64) for f in _conv_fields(Ws, L)]
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _conv_fields(Ws, L):
+    # one program for every layer: the field of unit k is row (k, centre) of the
+    # chain's matrix, the transposed convolutions applied to a one-hot at the centre
+    from .rbm import _conv_t
+
     fields = []
-    Ws = [jnp.asarray(p.W, jnp.float32) for p in conv_params]
-    c_in = Ws[0].shape[1]
     for depth in range(1, len(Ws) + 1):
-
-        def chain(v, depth=depth):
-            x = v
-            for W in Ws[:depth]:
-                x = _conv(x, W)
-            return x
-
-        v0 = jnp.zeros((1, c_in, L, L), jnp.float32)
-        _, vjp = jax.vjp(chain, v0)
         c_out = Ws[depth - 1].shape[0]
-        rows = []
-        for k in range(c_out):
-            onehot = jnp.zeros((1, c_out, L, L), jnp.float32).at[0, k, L // 2, L // 2].set(1.0)
-            rows.append(np.asarray(vjp(onehot)[0][0].sum(0), np.float64))
-        fields.append(np.stack(rows))
+        k = jnp.arange(c_out)
+        x = jnp.zeros((c_out, c_out, L, L), jnp.float32).at[k, k, L // 2, L // 2].set(1.0)
+        for W in reversed(Ws[:depth]):
+            x = _conv_t(x, W)
+        fields.append(x.sum(1))
     return fields
 
 
