@@ -103,6 +103,7 @@ class CascadeComparison(eqx.Module):
         }
 
 
+@jax.jit
 def cascade_readout(grid: BackgroundGrid, U, window):
     """|φ̄_min| of U on |φ̄| <= window (parabolic refinement) and U''(φ̄_min); traceable.
 

@@ -193,9 +193,28 @@ def background_grid(potential: Callable, phi_max: float = 3.0, n_phi: int = 61) 
     """
     phi_max = float(val.in_range("phi_max", phi_max, 0.0, low_open=True))
     n_phi = val.integer("n_phi", n_phi, 5)
+    return BackgroundGrid(*_grid_and_slopes(potential, phi_max, n_phi))
+
+
+# The cascade's set-up and read-outs as one compiled program each: op by op, every
+# small array operation compiles on its first call (~30 ms each on a 2-core CPU; the
+# first compare_cascade made ~120 such compiles).
+@eqx.filter_jit
+def _grid_and_slopes(potential, phi_max, n_phi):
     phi = jnp.linspace(-phi_max, phi_max, n_phi)
     dV = jax.vmap(jax.grad(lambda x: jnp.asarray(potential(x), dtype=float)))
-    return BackgroundGrid(phi=phi, slopes=dV(phi[jnp.array([0, -1])]))
+    return phi, dV(phi[jnp.array([0, -1])])
+
+
+@eqx.filter_jit
+def _on_grid(potential, phi):
+    """V(φ̄) at every grid point, as float64 (under x64)."""
+    return jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(phi)
+
+
+@eqx.filter_jit
+def _g_at_zero(regulator):
+    return regulator.g(jnp.asarray(0.0))
 
 
 def zero_mode_frozen(regulator: AbstractRegulator) -> bool:
@@ -206,7 +225,7 @@ def zero_mode_frozen(regulator: AbstractRegulator) -> bool:
     the flow does not depend on φ̄. The cascade then sums over p ≠ 0 only.
     """
     with jax.ensure_compile_time_eval():  # concrete even when called inside a jit trace
-        g0 = float(np.asarray(regulator.g(jnp.asarray(0.0))))
+        g0 = float(np.asarray(_g_at_zero(regulator)))
     return not np.isfinite(g0)
 
 
@@ -409,7 +428,7 @@ def lattice_lpa(
     k_ir = float(val.in_range("k_ir", k_ir, 0.0, Lambda, low_open=True, high_open=True))
     grid, momenta = resolve_lattice(potential, d, size, grid, momenta, regulator)
     check_lattice_regulator(regulator, momenta)
-    U0 = jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(grid.phi)
+    U0 = _on_grid(potential, grid.phi)
     ts = _interval_ends(regulator, momenta, Lambda, k_ir)
     U, result, nsteps = _lpa_solve(regulator, momenta, grid, U0, Lambda, ts, rtol, atol, max_steps)
     if throw:

@@ -44,6 +44,7 @@ from .._x64 import x64
 from .lattice import (
     BackgroundGrid,
     LatticeMomenta,
+    _on_grid,
     check_lattice_regulator,
     resolve_lattice,
     result_from_code,
@@ -357,7 +358,7 @@ def cdbn_potential(
         val.in_range("ks", ks, 0.0, low_open=True)
     grid, momenta = resolve_lattice(potential, d, size, grid, momenta, regulator)
     check_lattice_regulator(regulator, momenta)
-    U0 = jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(grid.phi)
+    U0 = _on_grid(potential, grid.phi)
     kpad, n = _padded(ks, capacity)
     out = _cdbn_scan(regulator, momenta, grid, U0, kpad, n, layer_type == "explicit", rtol, atol)
     U, nonnorm, nn_phi, glog, ul, uphi, ok, result = out
