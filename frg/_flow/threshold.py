@@ -208,6 +208,14 @@ def _weighted_rule(regulator, d, weight, exact, closed_form_weight) -> Threshold
     closed = regulator.threshold_closed_form() if exact else None
     if closed is not None:
         return _one_node(d, lambda dd: closed_form_weight(closed, dd))
+    # d traced: one compiled program per regulator type and weight, whatever d
+    return _quadrature_rule(regulator, jnp.asarray(d, dtype=float), weight)
+
+
+@eqx.filter_jit
+def _quadrature_rule(regulator, d, weight) -> ThresholdRule:
+    # one program instead of ~15 small eager operations, each compiled on first use
+    # (~30 ms apiece on a 2-core CPU); ``weight`` is a module-level function (static)
     r = _raw_rule(regulator, d, 1)
     c = weight(r)
     q = r.y + r.g
@@ -237,9 +245,15 @@ def threshold_rule(regulator: AbstractRegulator, d, *, exact: bool = True) -> Th
 
     Reference: Berges, Tetradis, Wetterich, Phys. Rep. 363, 223 (2002), eq. (4.12).
     """
-    return _weighted_rule(
-        regulator, d, lambda r: r.w * (r.g - r.y * r.g1), exact, lambda cf, dd: cf.c(dd)
-    )
+    return _weighted_rule(regulator, d, _ell_weight, exact, lambda cf, dd: cf.c(dd))
+
+
+def _ell_weight(r: MomentumRule):
+    return r.w * (r.g - r.y * r.g1)
+
+
+def _eta_weight(r: MomentumRule):
+    return r.w * 0.5 * r.g
 
 
 def eta_rule(regulator: AbstractRegulator, d, *, exact: bool = True) -> ThresholdRule:
@@ -256,9 +270,7 @@ def eta_rule(regulator: AbstractRegulator, d, *, exact: bool = True) -> Threshol
 
     Reference: Berges, Tetradis, Wetterich, Phys. Rep. 363, 223 (2002), Sec. 4.
     """
-    return _weighted_rule(
-        regulator, d, lambda r: r.w * 0.5 * r.g, exact, lambda cf, dd: cf.c_eta(dd)
-    )
+    return _weighted_rule(regulator, d, _eta_weight, exact, lambda cf, dd: cf.c_eta(dd))
 
 
 def threshold(regulator: AbstractRegulator, d, w, n: int = 1):
