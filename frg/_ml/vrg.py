@@ -18,6 +18,7 @@ giving K' = ½ ln cosh 2K.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import jax
@@ -142,6 +143,17 @@ def vrg_analysis(H_v, params):
     H = jnp.asarray(H_v, jnp.float64)
     if H.shape != (2**n_v,):
         raise ValueError(f"H_v must have shape ({2**n_v},) for n_v = {n_v}; got {H.shape}")
+    kl, log_ratio, viol, log_z, Hh = _vrg_core(a, b, W, H)
+    coup = walsh_couplings(-np.asarray(Hh), n_h, tol=1e-10)
+    return VRGResult(
+        float(kl), float(log_ratio), float(viol), coup, float(log_z), float(log_z + log_ratio)
+    )
+
+
+@jax.jit
+def _vrg_core(a, b, W, H):
+    # one program (op by op, the analysis made ~30 small compiles on its first call)
+    n_v, n_h = W.shape
     vs = _states(n_v)
     log_z = jax.scipy.special.logsumexp(-H)
     logp = -H - log_z
@@ -153,12 +165,7 @@ def vrg_analysis(H_v, params):
     g = g - jnp.sum(p * g)
     log_ratio = jax.scipy.special.logsumexp(g + logp)  # ln ⟨e^g⟩_p
     viol = jnp.sqrt(jnp.sum(p * g**2))
-    hs = _states(n_h)
-    Hh = _rbm_Hh((a, b, W), hs)
-    coup = walsh_couplings(-np.asarray(Hh), n_h, tol=1e-10)
-    return VRGResult(
-        float(kl), float(log_ratio), float(viol), coup, float(log_z), float(log_z + log_ratio)
-    )
+    return kl, log_ratio, viol, log_z, _rbm_Hh((a, b, W), _states(n_h))
 
 
 @rng_policy
@@ -187,16 +194,24 @@ def fit_rbm_exact(H_v, n_hidden, *, steps=1500, lr=0.05, seed=0):
     n_hidden = V.integer("n_hidden", n_hidden, 1, 16)
     steps = V.integer("steps", steps, 1)
     lr = float(V.in_range("lr", lr, 0.0, 10.0, low_open=True))
-    vs = _states(n_v)
-    logp = -H - jax.scipy.special.logsumexp(-H)
-    p = jnp.exp(logp)
-    neg_s = jnp.sum(p * logp)
     key = jax.random.PRNGKey(seed)
     params = (
         jnp.zeros(n_v),
         jnp.zeros(n_hidden),
         0.1 * jax.random.normal(key, (n_v, n_hidden), jnp.float64),
     )
+    pr, hist = _fit_exact(params, H, jnp.asarray(lr), steps)
+    return tuple(np.asarray(x) for x in pr), np.asarray(hist)
+
+
+@functools.partial(jax.jit, static_argnums=3)
+def _fit_exact(params, H, lr, steps):
+    """Adam on KL(p ‖ p_RBM) for ``steps`` steps: one compiled program per shape and
+    step count (a closure jitted per call compiled again at every call)."""
+    vs = _states(params[0].shape[0])
+    logp = -H - jax.scipy.special.logsumexp(-H)
+    p = jnp.exp(logp)
+    neg_s = jnp.sum(p * logp)
 
     def kl(pr):
         F = _rbm_F(pr, vs)
@@ -204,19 +219,14 @@ def fit_rbm_exact(H_v, n_hidden, *, steps=1500, lr=0.05, seed=0):
 
     opt = optax.adam(lr)
 
-    @jax.jit
-    def run(params):
-        def step(c, _):
-            pr, st = c
-            val, gr = jax.value_and_grad(kl)(pr)
-            up, st = opt.update(gr, st, pr)
-            return (optax.apply_updates(pr, up), st), val
+    def step(c, _):
+        pr, st = c
+        val, gr = jax.value_and_grad(kl)(pr)
+        up, st = opt.update(gr, st, pr)
+        return (optax.apply_updates(pr, up), st), val
 
-        (pr, _), hist = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
-        return pr, hist
-
-    pr, hist = run(params)
-    return tuple(np.asarray(x) for x in pr), np.asarray(hist)
+    (pr, _), hist = jax.lax.scan(step, (params, opt.init(params)), None, length=steps)
+    return pr, hist
 
 
 def decimation_rbm(n, W=30.0):
@@ -257,15 +267,19 @@ def vrg_hidden_hamiltonian(H_v, params):
       Dynamics and Renormalization (2000) for VRG.
     """
     a, b, W = (jnp.asarray(x, jnp.float64) for x in params)
+    n_h = W.shape[1]
+    logw, log_z, log_zp = _hidden_core(b, W, jnp.asarray(H_v, jnp.float64))
+    return walsh_couplings(np.asarray(logw), n_h, tol=1e-10), float(log_z), float(log_zp)
+
+
+@jax.jit
+def _hidden_core(b, W, H):
     n_v, n_h = W.shape
     vs, hs = _states(n_v), _states(n_h)
     x = b + vs @ W  # (2^n_v, n_h)
     logcond = hs @ x.T - jnp.sum(jnp.logaddexp(x, -x), axis=1)  # (2^n_h, 2^n_v)
-    H = jnp.asarray(H_v, jnp.float64)
     logw = jax.scipy.special.logsumexp(logcond - H[None, :], axis=1)
-    log_z = jax.scipy.special.logsumexp(-H)
-    log_zp = jax.scipy.special.logsumexp(logw)
-    return walsh_couplings(np.asarray(logw), n_h, tol=1e-10), float(log_z), float(log_zp)
+    return logw, jax.scipy.special.logsumexp(-H), jax.scipy.special.logsumexp(logw)
 
 
 def nn_coupling(couplings, n):
