@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _validate as val
-from .._flow.regulators import AbstractRegulator
+from .._flow.regulators import AbstractRegulator, _as_arrays
 from .._results import RESULTS
 from .._x64 import x64
 
@@ -193,27 +193,23 @@ def background_grid(potential: Callable, phi_max: float = 3.0, n_phi: int = 61) 
     """
     phi_max = float(val.in_range("phi_max", phi_max, 0.0, low_open=True))
     n_phi = val.integer("n_phi", n_phi, 5)
-    return BackgroundGrid(*_grid_and_slopes(potential, phi_max, n_phi))
-
-
-# The cascade's set-up and read-outs as one compiled program each: op by op, every
-# small array operation compiles on its first call (~30 ms each on a 2-core CPU; the
-# first compare_cascade made ~120 such compiles).
-@eqx.filter_jit
-def _grid_and_slopes(potential, phi_max, n_phi):
     phi = jnp.linspace(-phi_max, phi_max, n_phi)
     dV = jax.vmap(jax.grad(lambda x: jnp.asarray(potential(x), dtype=float)))
-    return phi, dV(phi[jnp.array([0, -1])])
+    return BackgroundGrid(phi=phi, slopes=dV(phi[jnp.array([0, -1])]))
 
 
-@eqx.filter_jit
 def _on_grid(potential, phi):
-    """V(φ̄) at every grid point, as float64 (under x64)."""
+    """V(φ̄) at every grid point, as float64 (under x64). Op by op on purpose: a jit
+    keyed on the callable would compile again for every new lambda (a loop over
+    couplings: 9 → 85 ms per call), while the eager operations are compiled once per
+    shape."""
     return jax.vmap(lambda x: jnp.asarray(potential(x), dtype=float))(phi)
 
 
 @eqx.filter_jit
 def _g_at_zero(regulator):
+    # one program per regulator class (its parameters as arrays: traced), not ~12
+    # small eager compiles
     return regulator.g(jnp.asarray(0.0))
 
 
@@ -225,7 +221,7 @@ def zero_mode_frozen(regulator: AbstractRegulator) -> bool:
     the flow does not depend on φ̄. The cascade then sums over p ≠ 0 only.
     """
     with jax.ensure_compile_time_eval():  # concrete even when called inside a jit trace
-        g0 = float(np.asarray(_g_at_zero(regulator)))
+        g0 = float(np.asarray(_g_at_zero(_as_arrays(regulator))))
     return not np.isfinite(g0)
 
 

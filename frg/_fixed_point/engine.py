@@ -43,7 +43,7 @@ from jax import lax
 
 from .. import _validate
 from .._compile import filter_jit
-from .._flow.regulators import AbstractRegulator
+from .._flow.regulators import AbstractRegulator, _as_arrays
 from .._results import RESULTS
 from .._x64 import as_float64, x64
 from ._newton import ACCEPT, attach_implicit, newton
@@ -512,22 +512,6 @@ def _check_regulator(regulator, d):
         raise ValueError(f"regulator must be an frg regulator; got {regulator!r}")
     for dd in np.atleast_1d(np.asarray(d, dtype=float)).ravel()[:1]:
         type(regulator).check(regulator, float(dd))  # on the class: no BoundMethod
-
-
-def _as_arrays(regulator):
-    """``regulator`` with its Python-number parameters as NumPy float64 arrays.
-
-    A Python float field of an equinox module is static under ``filter_jit`` (part of
-    the compiled program's key), so every new value of, e.g., ``Wetterich(a=...)`` would
-    compile a new program; as arrays the values are traced and one program serves all.
-    """
-
-    def conv(x):
-        if isinstance(x, (float, int)) and not isinstance(x, bool):
-            return np.asarray(x, dtype=np.float64)
-        return x
-
-    return jax.tree_util.tree_map(conv, regulator)
 
 
 def _concrete(*xs):
