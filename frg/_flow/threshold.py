@@ -45,7 +45,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln
 
-from .regulators import AbstractRegulator
+from .regulators import AbstractRegulator, _as_arrays
 
 __all__ = [
     "MomentumRule",
@@ -208,8 +208,9 @@ def _weighted_rule(regulator, d, weight, exact, closed_form_weight) -> Threshold
     closed = regulator.threshold_closed_form() if exact else None
     if closed is not None:
         return _one_node(d, lambda dd: closed_form_weight(closed, dd))
-    # d traced: one compiled program per regulator type and weight, whatever d
-    return _quadrature_rule(regulator, jnp.asarray(d, dtype=float), weight)
+    # d and the regulator's parameters traced: one compiled program per regulator class
+    # and weight, whatever d and the parameter values
+    return _quadrature_rule(_as_arrays(regulator), jnp.asarray(d, dtype=float), weight)
 
 
 @eqx.filter_jit
