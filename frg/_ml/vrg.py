@@ -266,7 +266,8 @@ def vrg_hidden_hamiltonian(H_v, params):
     Reference: P. Mehta, D. J. Schwab, arXiv:1410.3831 (2014); L. Kadanoff, Statics,
       Dynamics and Renormalization (2000) for VRG.
     """
-    a, b, W = (jnp.asarray(x, jnp.float64) for x in params)
+    _, b, W = params  # the visible biases drop out of p_RBM(h|v)
+    b, W = jnp.asarray(b, jnp.float64), jnp.asarray(W, jnp.float64)
     n_h = W.shape[1]
     logw, log_z, log_zp = _hidden_core(b, W, jnp.asarray(H_v, jnp.float64))
     return walsh_couplings(np.asarray(logw), n_h, tol=1e-10), float(log_z), float(log_zp)
