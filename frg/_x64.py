@@ -69,3 +69,22 @@ def as_float64(x):
     if isinstance(x, jax.Array):  # tracers are jax.Array instances too
         return jnp.asarray(x, dtype=float)
     return np.asarray(x, dtype=np.float64)
+
+
+def numbers_as_float64(tree, *, ints: bool = True):
+    """``tree`` with its Python and NumPy number leaves as NumPy float64 arrays.
+
+    A Python float field of an equinox module is static under ``filter_jit`` (part of
+    the compiled program's key), so every new value of, e.g., ``Wetterich(a=...)`` or
+    of a coupling or tolerance would compile a new program; as arrays the values are
+    traced and one program serves all. Booleans stay (they select code paths); with
+    ``ints=False`` integers stay too (a controller's integer PID coefficients).
+    """
+    kinds = (float, int, np.floating, np.integer) if ints else (float, np.floating)
+
+    def conv(x):
+        if isinstance(x, kinds) and not isinstance(x, bool):
+            return np.asarray(x, dtype=np.float64)
+        return x
+
+    return jax.tree_util.tree_map(conv, tree)

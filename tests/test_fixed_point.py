@@ -61,7 +61,7 @@ def test_cpu_compile_options_do_not_change_the_exponents(litim_d3):
 
     if not options_supported(jax.default_backend()):
         pytest.skip("the option applies on XLA:CPU only")
-    tr, reg = engine._default(None, 3.0, 1.0), engine._as_arrays(frg.Litim())
+    tr, reg = engine._default(None, 3.0, 1.0), engine.numbers_as_float64(frg.Litim())
     args = (tr, reg, np.float64(1.0), np.float64(3.0), 8, engine._N_THETA)
     plain = engine._solve_jit.plain(*args, adaptive=True)
     ex = litim_d3[1.0]

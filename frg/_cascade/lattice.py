@@ -32,9 +32,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _validate as val
-from .._flow.regulators import AbstractRegulator, _as_arrays
+from .._flow.regulators import AbstractRegulator
 from .._results import RESULTS
-from .._x64 import x64
+from .._x64 import numbers_as_float64, x64
 
 __all__ = [
     "LatticeMomenta",
@@ -221,7 +221,7 @@ def zero_mode_frozen(regulator: AbstractRegulator) -> bool:
     the flow does not depend on φ̄. The cascade then sums over p ≠ 0 only.
     """
     with jax.ensure_compile_time_eval():  # concrete even when called inside a jit trace
-        g0 = float(np.asarray(_g_at_zero(_as_arrays(regulator))))
+        g0 = float(np.asarray(_g_at_zero(numbers_as_float64(regulator))))
     return not np.isfinite(g0)
 
 

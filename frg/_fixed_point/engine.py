@@ -43,9 +43,9 @@ from jax import lax
 
 from .. import _validate
 from .._compile import filter_jit
-from .._flow.regulators import AbstractRegulator, _as_arrays
+from .._flow.regulators import AbstractRegulator
 from .._results import RESULTS
-from .._x64 import as_float64, x64
+from .._x64 import as_float64, numbers_as_float64, x64
 from ._newton import ACCEPT, attach_implicit, newton
 from .de2 import DE2
 from .de4 import DE4
@@ -469,7 +469,7 @@ def _solve_concrete(truncation, regulator, N, d):
     program that :func:`critical_exponents` compiles with its defaults: the static
     arguments (steps, n_theta, adaptive) and argument types are the same, so it is
     compiled once for both."""
-    return _solve_jit(truncation, _as_arrays(regulator), N, d, 8, _N_THETA, adaptive=True)
+    return _solve_jit(truncation, numbers_as_float64(regulator), N, d, 8, _N_THETA, adaptive=True)
 
 
 def _raise(out, throw: bool):
@@ -579,7 +579,9 @@ def critical_exponents(
     # concrete inputs as NumPy float64 scalars (traced like jax arrays by filter_jit,
     # without an eager device transfer each)
     N, d = as_float64(N), as_float64(d)
-    ex = _solve_jit(truncation, _as_arrays(regulator), N, d, steps, n_theta, adaptive=adaptive)
+    ex = _solve_jit(
+        truncation, numbers_as_float64(regulator), N, d, steps, n_theta, adaptive=adaptive
+    )
     return _raise(ex, throw)
 
 
@@ -646,7 +648,7 @@ def exponents_table(
 def _table(truncation, regulator, Ns, ds, steps):
     NN, DD = np.meshgrid(Ns, ds, indexing="ij")
     flat = jnp.asarray(NN.ravel()), jnp.asarray(DD.ravel())
-    out = _table_jit(truncation, _as_arrays(regulator), *flat, steps)
+    out = _table_jit(truncation, numbers_as_float64(regulator), *flat, steps)
     return jax.tree_util.tree_map(lambda a: a.reshape(NN.shape + a.shape[1:]), out)
 
 

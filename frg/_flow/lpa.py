@@ -42,7 +42,7 @@ import numpy as np
 from .._compile import filter_jit
 from .._results import RESULTS
 from .._validate import finite, in_range, integer
-from .._x64 import as_float64, x64
+from .._x64 import as_float64, numbers_as_float64, x64
 from . import _grid
 from ._rosenbrock import _AbstractRodas
 from .regulators import AbstractRegulator
@@ -586,18 +586,6 @@ def _check_solver(solver, stepsize_controller, rtol, atol, max_steps, pole_gap):
     return integer("max_steps", max_steps, 1)
 
 
-def _traced_floats(controller):
-    """The controller with Python-number tolerances as float64 arrays (``filter_jit``
-    would make Python numbers static: a new tolerance would recompile)."""
-    if controller is None:
-        return None
-    return jax.tree_util.tree_map(
-        lambda x: as_float64(x) if isinstance(x, float) else x,
-        controller,
-        is_leaf=lambda x: x is None,
-    )
-
-
 @x64
 def solve_flow(
     potential: Callable,
@@ -710,14 +698,7 @@ def _solve_core(
     solver = Rodas4() if solver is None else solver
     # Python-number couplings and tolerances → float64 arrays, so that new values do
     # not recompile (filter_jit would treat them as static)
-    potential = jax.tree_util.tree_map(
-        lambda x: (
-            as_float64(x)
-            if isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, bool)
-            else x
-        ),
-        potential,
-    )
+    potential = numbers_as_float64(potential)
     ks_out = None if ks_out is None else as_float64(ks_out)
     # (``goldstone`` given: the caller decided, e.g. before its own jit traced N)
     if goldstone is None:
@@ -737,6 +718,6 @@ def _solve_core(
         max_steps,
         as_float64(pole_gap),
         solver,
-        _traced_floats(controller),
+        numbers_as_float64(controller, ints=False),  # tolerances traced
         goldstone,
     )

@@ -361,19 +361,3 @@ def make_regulator(name: str, **params) -> AbstractRegulator:
     except KeyError:
         raise ValueError(f"regulator must be one of {sorted(REGULATORS)}; got {name!r}") from None
     return cls(**params)
-
-
-def _as_arrays(regulator):
-    """``regulator`` with its Python-number parameters as NumPy float64 arrays.
-
-    A Python float field of an equinox module is static under ``filter_jit`` (part of
-    the compiled program's key), so every new value of, e.g., ``Wetterich(a=...)`` would
-    compile a new program; as arrays the values are traced and one program serves all.
-    """
-
-    def conv(x):
-        if isinstance(x, (float, int)) and not isinstance(x, bool):
-            return np.asarray(x, dtype=np.float64)
-        return x
-
-    return jax.tree_util.tree_map(conv, regulator)

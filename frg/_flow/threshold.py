@@ -45,7 +45,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import gammaln
 
-from .regulators import AbstractRegulator, _as_arrays
+from .._x64 import numbers_as_float64
+from .regulators import AbstractRegulator
 
 __all__ = [
     "MomentumRule",
@@ -210,7 +211,7 @@ def _weighted_rule(regulator, d, weight, exact, closed_form_weight) -> Threshold
         return _one_node(d, lambda dd: closed_form_weight(closed, dd))
     # d and the regulator's parameters traced: one compiled program per regulator class
     # and weight, whatever d and the parameter values
-    return _quadrature_rule(_as_arrays(regulator), jnp.asarray(d, dtype=float), weight)
+    return _quadrature_rule(numbers_as_float64(regulator), jnp.asarray(d, dtype=float), weight)
 
 
 @eqx.filter_jit
